@@ -1,0 +1,113 @@
+"""`cloformer-export`: flags -> one ExportRequest -> the pipeline."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from ..models import DEFAULT_MODEL, list_models
+from .errors import ExportError, UsageError
+from .pipeline import run
+from .request import ExportRequest
+from .targets import TARGETS, all_options
+from .targets.executorch import BACKENDS, SDK_BACKENDS
+
+PROG = "cloformer-export"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, as for every other usage error
+        raise UsageError(f"{message} (see {PROG} --help)")
+
+
+def _epilog() -> str:
+    rows = "\n".join(f"  {name:<11} {target.suffix:<11} {target.summary}" for name, target in TARGETS.items())
+    return (f"targets:\n{rows}\n  all         every target above, one after the other\n\n"
+            f"executorch backends: {', '.join(BACKENDS)}; needing vendor SDKs (refused here): "
+            f"{', '.join(SDK_BACKENDS)}\n\n"
+            "Each artifact is checked against the eager model in its own runtime on a real photo and a\n"
+            "random input (Core ML: 'unverified' on Linux), and a manifest <artifact>.json is written\n"
+            "beside it. Writes are atomic; an existing artifact needs --overwrite.")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    parts = text.lower().split("x")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) not in (1, 2):
+        raise UsageError(f"--input-size {text!r} is not N or HxW (e.g. 224 or 256x320)")
+    return (values[0], values[-1])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Export CloFormer to mobile formats, check parity, write a manifest.",
+                epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default=DEFAULT_MODEL, choices=list_models(), help=f"variant (default {DEFAULT_MODEL})")
+    p.add_argument("--target", default="coreml", choices=[*TARGETS, "all"], help="artifact format (default coreml)")
+    p.add_argument("--input-size", default="224", metavar="N|HxW",
+                   help="input size, multiples of 32 (default 224)")
+    p.add_argument("--batch", type=int, default=1, help="static batch size (default 1)")
+    p.add_argument("--checkpoint", type=Path, metavar="PATH",
+                   help="official-format state_dict (.pth, optionally under 'model'); default: random init")
+    p.add_argument("--num-classes", type=int, default=1000, metavar="N", help="classifier classes (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="seed for random init and the random parity input (default 0)")
+    p.add_argument("--output", type=Path, default=Path("exports"), metavar="DIR", help="output directory (default ./exports)")
+    for option in all_options():
+        kwargs = {"choices": option.choices} if option.choices else {"type": option.type}
+        p.add_argument(option.flag, dest=option.dest, default=None, metavar=option.metavar,
+                       help=option.help, **kwargs)
+    p.add_argument("--overwrite", action="store_true", help="replace existing artifacts and manifests")
+    p.add_argument("--quiet", action="store_true", help="print only the artifact paths")
+    return p
+
+
+def request_from_args(argv: list[str] | None = None) -> ExportRequest:
+    args = build_parser().parse_args(argv)
+    height, width = parse_size(args.input_size)
+    explicit = {o.dest for o in all_options() if getattr(args, o.dest) is not None}
+    targets = tuple(TARGETS) if args.target == "all" else (args.target,)
+    options = {o.dest: (getattr(args, o.dest) if o.dest in explicit else o.default) for o in all_options()}
+    return ExportRequest(model=args.model, targets=targets, height=height, width=width, batch=args.batch,
+                         num_classes=args.num_classes, checkpoint=args.checkpoint, seed=args.seed,
+                         output=args.output, overwrite=args.overwrite, quiet=args.quiet,
+                         explicit=frozenset(explicit), **options)
+
+
+def _quiet_libraries() -> None:
+    """The exporters log and warn a lot that is not the user's business (e.g. torchao's
+    optional CUDA kernels, 'torch 2.13 untested' notices); our own progress says what ran."""
+    os.environ.setdefault("TQDM_DISABLE", "1")  # coremltools' per-pass progress bars
+    for name in ("torchao", "torch", "executorch", "coremltools", "onnxscript", "onnx_ir"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=UserWarning)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        request = request_from_args(argv)
+        _quiet_libraries()
+        for path in run(request):
+            print(path)
+        return 0
+    except ExportError as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except FileExistsError as e:
+        print(f"{PROG}: error: {e} already exists; pass --overwrite to replace it", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing was left behind for the unfinished artifact", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug or a library failure: one line unless asked for the traceback
+        if os.environ.get("CLOFORMER_DEBUG"):
+            raise
+        print(f"{PROG}: error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+              "(set CLOFORMER_DEBUG=1 for the traceback)", file=sys.stderr)
+        return 1

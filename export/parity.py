@@ -1,0 +1,52 @@
+"""Parity of an artifact against eager torch, in the artifact's own runtime."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .errors import ExportError, Unverifiable
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    max_abs_diff: float
+    min_cosine: float
+
+
+# fp32 artifacts: the backends reorder float sums (fused kernels, other conv algorithms),
+# which moves logits of magnitude ~1-10 by ~1e-6..1e-5; anything near 1e-4 is a real bug.
+FP32 = Tolerance(max_abs_diff=1e-4, min_cosine=0.99999)
+
+
+def compare(reference: np.ndarray, actual: np.ndarray) -> dict:
+    ref = reference.astype(np.float64).ravel()
+    act = actual.astype(np.float64).ravel()
+    cosine = float(ref @ act / max(np.linalg.norm(ref) * np.linalg.norm(act), 1e-30))
+    return {"max_abs_diff": float(np.abs(ref - act).max()), "cosine": cosine}
+
+
+def check(model: torch.nn.Module, open_runner: Callable[[], Callable[[np.ndarray], np.ndarray]],
+          inputs: dict[str, torch.Tensor], runtime: str, tolerance: Tolerance = FP32) -> dict:
+    """Run every input through eager and the artifact; the manifest's `parity` section.
+
+    `open_runner` (or the runner it returns) raises `Unverifiable` when the artifact cannot
+    execute here: the status is then `unverified` with the reason, never `pass`."""
+    result: dict = {"runtime": runtime, "tolerance": vars(tolerance), "inputs": {}}
+    try:
+        run = open_runner()
+        for name, x in inputs.items():
+            with torch.no_grad():
+                expected = model(x).numpy()
+            actual = run(x.numpy())
+            if actual.shape != expected.shape:
+                raise ExportError(f"parity: {runtime} returned shape {actual.shape}, eager {expected.shape}")
+            result["inputs"][name] = compare(expected, actual)
+    except Unverifiable as e:
+        return {**result, "status": "unverified", "reason": str(e), "max_abs_diff": None, "cosine": None}
+    worst = max(r["max_abs_diff"] for r in result["inputs"].values())
+    cosine = min(r["cosine"] for r in result["inputs"].values())
+    ok = worst <= tolerance.max_abs_diff and cosine >= tolerance.min_cosine
+    return {**result, "max_abs_diff": worst, "cosine": cosine, "status": "pass" if ok else "fail"}

@@ -1,0 +1,107 @@
+"""The export pipeline: request -> model -> for each target: artifact, parity, manifest."""
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+
+from ..models import ModelError, create_model, get_config
+from . import files, manifest, parity
+from .errors import ExportError, UsageError
+from .inputs import parity_inputs, preprocessing, random_input
+from .request import PRECISION, ExportRequest
+from .targets import Target
+
+
+class Progress:
+    """Prints each step as it starts and its seconds when it ends (stderr; --quiet silences)."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+
+    @contextmanager
+    def step(self, label: str) -> Iterator[None]:
+        if not self.quiet:
+            print(f"{label} ...", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        yield
+        if not self.quiet:
+            print(f"{label}: done in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+
+
+def build_model(request: ExportRequest) -> torch.nn.Module:
+    try:
+        return create_model(request.model, num_classes=request.num_classes, checkpoint=request.checkpoint,
+                            seed=request.seed)
+    except ModelError as e:
+        raise UsageError(str(e)) from None
+
+
+def export_target(target: Target, model: torch.nn.Module, request: ExportRequest,
+                  inputs: dict[str, torch.Tensor], progress: Progress) -> Path:
+    """Export one artifact and its manifest atomically; return the artifact's path."""
+    final = request.artifact(target)
+    example = random_input(request.height, request.width, request.batch, seed=request.seed)
+    with files.staged(final) as tmp, files.staged(manifest.manifest_path(final)) as tmp_manifest:
+        with progress.step(f"[{target.tag(request)}] export"):
+            start = time.perf_counter()
+            fields = target.export(model, example, request, tmp)
+            export_seconds = time.perf_counter() - start
+        with progress.step(f"[{target.tag(request)}] parity in {target.runtime}"):
+            start = time.perf_counter()
+            checked = parity.check(model, lambda: target.runner(tmp, request), inputs, target.runtime)
+            parity_seconds = time.perf_counter() - start
+        _report(checked, target, request, progress)
+        if checked["status"] == "fail":
+            raise ExportError(f"{target.tag(request)} parity failed: max abs diff {checked['max_abs_diff']:.3g} "
+                              f"(tolerance {checked['tolerance']['max_abs_diff']:g}), cosine {checked['cosine']:.6f}; "
+                              "no artifact written")
+        record = {
+            "model": request.model,
+            "config": get_config(request.model).to_dict(),
+            "num_classes": request.num_classes,
+            "weights": ({"checkpoint": str(request.checkpoint), "sha256": files.sha256(Path(request.checkpoint))}
+                        if request.checkpoint else {"checkpoint": None, "init": f"random, seed {request.seed}"}),
+            "artifact": final.name,
+            "input_shape": [request.batch, 3, request.height, request.width],
+            "target": target.name,
+            "backend": target.backend(request),
+            "precision": PRECISION,
+            "size_bytes": files.size_bytes(tmp),
+            "sha256": files.sha256(tmp),
+            "export_seconds": round(export_seconds, 2),
+            "parity_seconds": round(parity_seconds, 2),
+            "versions": manifest.versions(),
+            **fields,
+            "parity": checked,
+            "preprocessing": preprocessing(request.height, request.width),
+        }
+        tmp_manifest.write_text(manifest.dumps(record))
+        files.commit(tmp, final, request.overwrite)
+        files.commit(tmp_manifest, manifest.manifest_path(final), overwrite=True)
+    return final
+
+
+def _report(checked: dict, target: Target, request: ExportRequest, progress: Progress) -> None:
+    if progress.quiet:
+        return
+    label = f"[{target.tag(request)}] parity"
+    if checked["status"] == "unverified":
+        print(f"{label}: UNVERIFIED - {checked['reason']}", file=sys.stderr)
+        return
+    for name, r in checked["inputs"].items():
+        print(f"{label} {name}: max abs diff {r['max_abs_diff']:.3g}, cosine {r['cosine']:.8f}", file=sys.stderr)
+    print(f"{label}: {checked['status'].upper()}", file=sys.stderr)
+
+
+def run(request: ExportRequest) -> list[Path]:
+    """Validate, build the model once, export every selected target; return artifact paths."""
+    request.validate()
+    model = build_model(request)  # checkpoint errors are input errors: raised before any progress line
+    progress = Progress(request.quiet)
+    inputs = parity_inputs(request.height, request.width, request.batch)
+    return [export_target(target, model, request, inputs, progress) for target in request.selected]

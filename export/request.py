@@ -1,0 +1,85 @@
+"""What the user asked for, validated before any model is built or traced."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..models import DEFAULT_MODEL, ModelError, check_input_size, get_config
+from .errors import UsageError
+from .manifest import manifest_path
+from .targets import TARGETS, Target
+
+PRECISION = "fp32"
+
+
+@dataclass
+class ExportRequest:
+    model: str = DEFAULT_MODEL
+    targets: tuple[str, ...] = ("coreml",)
+    height: int = 224
+    width: int = 224
+    batch: int = 1
+    num_classes: int = 1000
+    checkpoint: Path | None = None
+    seed: int = 0
+    output: Path = Path("exports")
+    overwrite: bool = False
+    quiet: bool = False
+    # Target options (see export/options.py); `explicit` holds those the user set.
+    opset: int = 18
+    backend: str = "xnnpack"
+    compute_units: str = "all"
+    deployment_target: str = "iOS17"
+    explicit: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def selected(self) -> list[Target]:
+        return [TARGETS[name] for name in self.targets]
+
+    def artifact(self, target: Target) -> Path:
+        batch = f"_b{self.batch}" if self.batch != 1 else ""
+        name = f"{self.model}_{self.height}x{self.width}{batch}_{target.tag(self)}_{PRECISION}{target.suffix}"
+        return self.output / name
+
+    def validate(self) -> None:
+        """Every check that needs no model: names, sizes, flags, paths. Raises `UsageError`."""
+        try:
+            get_config(self.model)
+            check_input_size(self.height, self.width)
+        except ModelError as e:
+            raise UsageError(str(e)) from None
+        if self.batch < 1:
+            raise UsageError(f"--batch must be at least 1, got {self.batch}")
+        if self.num_classes < 1:
+            raise UsageError(f"--num-classes must be at least 1, got {self.num_classes}")
+        for target in self.selected:
+            target.validate(self)
+        taken = {opt.dest for target in self.selected for opt in target.takes(self)}
+        for dest in sorted(self.explicit - taken):
+            flag = "--" + dest.replace("_", "-")
+            users = [t.name for t in TARGETS.values() if any(o.dest == dest for o in t.options)]
+            raise UsageError(f"{flag} does not apply to --target {','.join(self.targets)}"
+                             f"{' with --backend ' + self.backend if 'executorch' in self.targets else ''}; "
+                             f"it applies to --target {' or '.join(users)}")
+        if self.checkpoint is not None and not Path(self.checkpoint).is_file():
+            raise UsageError(f"checkpoint {self.checkpoint} does not exist or is not a file; "
+                             "pass the path of a .pth state_dict")
+        self._check_output()
+
+    def _check_output(self) -> None:
+        out = self.output
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--output {out} is a file, not a directory; pass a directory")
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(f"cannot create --output {out} ({e.strerror}); pass a writable directory") from None
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise UsageError(f"--output {out} is not writable; pass a writable directory")
+        if self.overwrite:
+            return
+        for target in self.selected:
+            for path in (self.artifact(target), manifest_path(self.artifact(target))):
+                if path.exists():
+                    raise UsageError(f"{path} already exists; pass --overwrite to replace it or choose another --output")

@@ -1,0 +1,72 @@
+"""One registry of export targets. A target is one module here that defines a `Target`
+subclass and registers an instance; the CLI, validation and parity are driven from it."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import torch
+
+from ..options import Option
+
+
+class Target(ABC):
+    name: str
+    suffix: str            # artifact file (or bundle) extension
+    runtime: str           # what parity runs the artifact in
+    summary: str           # one line for --help
+    options: tuple[Option, ...] = ()
+
+    def takes(self, request) -> tuple[Option, ...]:
+        """The options that apply to this target with these settings."""
+        return self.options
+
+    def validate(self, request) -> None:
+        """Raise `UsageError` for settings this target cannot honour here (e.g. a missing SDK)."""
+
+    def tag(self, request) -> str:
+        """Distinguishes artifacts of this target in file names (e.g. the ET backend)."""
+        return self.name
+
+    def backend(self, request) -> str | None:
+        return None
+
+    @abstractmethod
+    def export(self, model: torch.nn.Module, example: torch.Tensor, request, path: Path) -> dict:
+        """Write the artifact to `path`; return manifest fields (`ops`, and any extras)."""
+
+    @abstractmethod
+    def runner(self, path: Path, request):
+        """A callable NCHW float32 ndarray -> logits ndarray, running the artifact in its own
+        runtime; raise `Unverifiable` when that runtime is not available here."""
+
+
+TARGETS: dict[str, Target] = {}
+
+
+def register(target: Target) -> Target:
+    TARGETS[target.name] = target
+    return target
+
+
+def all_options() -> list[Option]:
+    seen: dict[str, Option] = {}
+    for target in TARGETS.values():
+        for option in target.options:
+            seen.setdefault(option.dest, option)
+    return list(seen.values())
+
+
+def by_count(counts: Mapping[str, int]) -> dict[str, int]:
+    """Op type -> count, most frequent first (ties by name) for stable manifests; zeros dropped."""
+    return {op: n for op, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n}
+
+
+def op_counts(names: Iterable[str]) -> dict[str, int]:
+    return by_count(Counter(names))
+
+
+# Registration order is the order of --target all and of --help: quickest first.
+from . import onnx, coreml, executorch  # noqa: E402,F401,I001

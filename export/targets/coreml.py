@@ -1,0 +1,113 @@
+"""Core ML: torch.export -> coremltools ML program (`.mlpackage`), fp32 compute precision.
+
+The `torch.jit.trace` route fails on this model (an `int` op from `h*w//ws**2`), so the
+converter reads the `torch.export` program. Core ML runs only on Apple platforms
+(`MLModel.predict` is macOS-only), so parity here is `unverified` with that reason.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from pathlib import Path
+
+import torch
+
+from ...models import get_config
+from ..errors import Unverifiable
+from ..inputs import preprocessing
+from ..options import COMPUTE_UNITS, DEPLOYMENT_TARGET
+from . import Target, op_counts, register
+
+INPUT_NAME, OUTPUT_NAME = "input", "logits"
+
+
+def mil_ops(spec) -> list[str]:
+    """Every op type in an ML program spec, nested blocks included."""
+    found: list[str] = []
+
+    def walk(block) -> None:
+        for op in block.operations:
+            found.append(op.type)
+            for nested in op.blocks:
+                walk(nested)
+
+    for function in spec.mlProgram.functions.values():
+        for block in function.block_specializations.values():
+            walk(block)
+    return found
+
+
+def compute_unit(name: str):
+    import coremltools as ct
+
+    return {"all": ct.ComputeUnit.ALL, "cpu_only": ct.ComputeUnit.CPU_ONLY,
+            "cpu_and_gpu": ct.ComputeUnit.CPU_AND_GPU, "cpu_and_ne": ct.ComputeUnit.CPU_AND_NE}[name]
+
+
+def deployment_target(name: str):
+    import coremltools as ct
+
+    return getattr(ct.target, name)
+
+
+class CoreMLTarget(Target):
+    name = "coreml"
+    suffix = ".mlpackage"
+    runtime = "coreml"
+    summary = "Core ML ML program (.mlpackage, fp32); runs on Apple platforms only"
+    options = (COMPUTE_UNITS, DEPLOYMENT_TARGET)
+
+    def export(self, model: torch.nn.Module, example: torch.Tensor, request, path: Path) -> dict:
+        import coremltools as ct
+
+        logging.getLogger("coremltools").setLevel(logging.ERROR)
+        program = torch.export.export(model, (example,)).run_decompositions({})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "torch 2.13 has not been tested with coremltools"
+            mlmodel = ct.convert(
+                program, convert_to="mlprogram",
+                inputs=[ct.TensorType(name=INPUT_NAME, shape=tuple(example.shape))],
+                outputs=[ct.TensorType(name=OUTPUT_NAME)],
+                minimum_deployment_target=deployment_target(request.deployment_target),
+                compute_precision=ct.precision.FLOAT32,
+                compute_units=compute_unit(request.compute_units),
+                skip_model_load=True,  # loading compiles the model: macOS only
+            )
+        self._describe(mlmodel, request, example)
+        mlmodel.save(str(path))
+        ops = mil_ops(mlmodel.get_spec())
+        return {"ops": op_counts(ops),
+                "coreml": {"deployment_target": request.deployment_target,
+                           "compute_units": request.compute_units, "compute_precision": "float32",
+                           "mil_ops": len(ops), "input": INPUT_NAME, "output": OUTPUT_NAME}}
+
+    @staticmethod
+    def _describe(mlmodel, request, example: torch.Tensor) -> None:
+        from importlib.metadata import version
+
+        b, c, h, w = example.shape
+        mlmodel.author = "cloformer-export (model: Fan et al., arXiv 2303.17803)"
+        mlmodel.license = "MIT (CloFormer architecture); weights: " + (
+            f"checkpoint {Path(request.checkpoint).name}" if request.checkpoint else "random init, untrained")
+        mlmodel.version = version("cloformer")
+        mlmodel.short_description = (f"CloFormer {request.model.split('_')[-1].upper()} image classifier, "
+                                     f"{request.num_classes} classes, input {h}x{w}")
+        mlmodel.input_description[INPUT_NAME] = (
+            f"float32 NCHW ({b}, {c}, {h}, {w}): RGB scaled to [0, 1], normalized with ImageNet mean/std")
+        mlmodel.output_description[OUTPUT_NAME] = f"float32 ({b}, {request.num_classes}) class logits"
+        mlmodel.user_defined_metadata.update({
+            "com.cloformer.model": request.model,
+            "com.cloformer.config": json.dumps(get_config(request.model).to_dict()),
+            "com.cloformer.preprocessing": json.dumps(preprocessing(h, w)),
+            "com.cloformer.compute_units": request.compute_units,
+        })
+
+    def runner(self, path: Path, request):
+        def run(x):
+            raise Unverifiable("Core ML models run only on Apple platforms (MLModel.predict is macOS-only); "
+                               "the Linux MIL reference evaluator is tracked in its own issue")
+        return run
+
+
+register(CoreMLTarget())

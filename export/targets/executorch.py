@@ -1,0 +1,125 @@
+"""ExecuTorch: torch.export -> to_edge_transform_and_lower(partitioner) -> `.pte`.
+
+Backends: `xnnpack` (CPU, default), `coreml` (ExecuTorch's Core ML delegate: exports on
+Linux, runs on Apple platforms only), `portable` (no delegate, ExecuTorch's portable
+kernels). Parity runs the `.pte` in `executorch.runtime`.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+
+from ..errors import Unverifiable, UsageError
+from ..options import COMPUTE_UNITS, DEPLOYMENT_TARGET, Option
+from . import Target, by_count, register
+from .coreml import compute_unit, deployment_target
+
+# Backends that need a vendor SDK or host this machine does not have: named in --help,
+# refused with the reason.
+SDK_BACKENDS = {
+    "qnn": ("the Qualcomm AI Engine Direct (QNN) SDK", "QNN_SDK_ROOT"),
+    "mps": ("macOS with Metal Performance Shaders", None),
+    "mediatek": ("the MediaTek NeuroPilot SDK", "NEURON_BUFFER_ALLOCATOR_LIB"),
+    "samsung": ("the Samsung Exynos AI LiteCore (ENN) SDK", "EXYNOS_AI_LITECORE_ROOT"),
+    "openvino": ("the Intel OpenVINO toolkit", "INTEL_OPENVINO_DIR"),
+}
+BACKENDS = ("xnnpack", "coreml", "portable")
+# The runtime registers delegates by these names; a .pte using one it lacks cannot load.
+RUNTIME_BACKEND = {"xnnpack": "XnnpackBackend", "coreml": "CoreMLBackend"}
+
+BACKEND = Option(
+    "backend", "--backend", "xnnpack",
+    "ExecuTorch backend (default xnnpack): xnnpack (CPU), coreml (Apple Core ML delegate), "
+    f"portable (no delegate); {', '.join(SDK_BACKENDS)} need vendor SDKs not available here",
+    choices=BACKENDS + tuple(SDK_BACKENDS))
+
+
+def partitioners(request) -> list:
+    if request.backend == "xnnpack":
+        from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+
+        return [XnnpackPartitioner()]
+    if request.backend == "coreml":
+        import coremltools as ct
+        from executorch.backends.apple.coreml.compiler import CoreMLBackend
+        from executorch.backends.apple.coreml.partition import CoreMLPartitioner
+
+        specs = CoreMLBackend.generate_compile_specs(
+            compute_unit=compute_unit(request.compute_units),
+            minimum_deployment_target=deployment_target(request.deployment_target),
+            compute_precision=ct.precision.FLOAT32)
+        return [CoreMLPartitioner(compile_specs=specs)]
+    return []
+
+
+@contextmanager
+def _native_stderr_silenced():
+    """The runtime's C++ logs CPU-probing chatter straight to fd 2 on first load."""
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+class ExecuTorchTarget(Target):
+    name = "executorch"
+    suffix = ".pte"
+    runtime = "executorch.runtime"
+    summary = "ExecuTorch program (.pte) for the xnnpack, coreml or portable backend; parity in executorch.runtime"
+    options = (BACKEND, COMPUTE_UNITS, DEPLOYMENT_TARGET)
+
+    def validate(self, request) -> None:
+        if request.backend in SDK_BACKENDS:
+            sdk, env = SDK_BACKENDS[request.backend]
+            found = f" ({env} is set, but cloformer-export does not drive this backend yet)" if env and os.environ.get(env) else ""
+            raise UsageError(f"--backend {request.backend} needs {sdk}{found}; "
+                             f"use --backend {', '.join(BACKENDS[:-1])} or {BACKENDS[-1]}")
+
+    def takes(self, request) -> tuple[Option, ...]:
+        return self.options if request.backend == "coreml" else (BACKEND,)
+
+    def tag(self, request) -> str:
+        return f"executorch_{request.backend}"
+
+    def backend(self, request) -> str:
+        return request.backend
+
+    def export(self, model: torch.nn.Module, example: torch.Tensor, request, path: Path) -> dict:
+        from executorch.devtools.backend_debug import get_delegation_info
+        from executorch.exir import to_edge_transform_and_lower
+
+        program = torch.export.export(model, (example,))
+        edge = to_edge_transform_and_lower(program, partitioner=partitioners(request))
+        info = get_delegation_info(edge.exported_program().graph_module)
+        path.write_bytes(edge.to_executorch().buffer)
+        # `getitem` only unpacks a delegate's outputs: not an op that runs.
+        breakdown = {op: b for op, b in info.delegation_by_operator.items() if op != "getitem"}
+        non_delegated = by_count({op: b.non_delegated for op, b in breakdown.items()})
+        delegated = by_count({op: b.delegated for op, b in breakdown.items()})
+        return {"ops": by_count({**non_delegated, "executorch_call_delegate": info.num_delegated_subgraphs}),
+                "delegation": {"backend": request.backend, "delegated_subgraphs": info.num_delegated_subgraphs,
+                               "non_delegated_ops": non_delegated, "delegated_ops": delegated}}
+
+    def runner(self, path: Path, request):
+        from executorch.runtime import Runtime
+
+        with _native_stderr_silenced():
+            runtime = Runtime.get()
+        needed = RUNTIME_BACKEND.get(request.backend)
+        if needed and needed not in runtime.backend_registry.registered_backend_names:
+            raise Unverifiable(f"this executorch runtime has no {needed} (it has "
+                               f"{', '.join(runtime.backend_registry.registered_backend_names)}); "
+                               "the .pte runs where that delegate is built in (e.g. the iOS app)")
+        with _native_stderr_silenced():
+            method = runtime.load_program(path).load_method("forward")
+        return lambda x: method.execute([torch.from_numpy(x)])[0].numpy()
+
+
+register(ExecuTorchTarget())

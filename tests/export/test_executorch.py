@@ -1,0 +1,39 @@
+import pytest
+import torch
+from executorch.runtime import Runtime
+
+from cloformer.export.inputs import real_image
+from cloformer.models import create_model
+
+from ..conftest import export
+
+
+def test_manifest_and_parity(executorch_export):
+    path, manifest = executorch_export
+    assert path.name == "cloformer_xxs_224x224_executorch_xnnpack_fp32.pte"
+    assert manifest["backend"] == "xnnpack" and manifest["parity"]["runtime"] == "executorch.runtime"
+    assert manifest["parity"]["status"] == "pass" and manifest["parity"]["max_abs_diff"] < 1e-4
+    delegation = manifest["delegation"]
+    assert delegation["delegated_subgraphs"] >= 1
+    assert manifest["ops"]["executorch_call_delegate"] == delegation["delegated_subgraphs"]
+    assert delegation["delegated_ops"]["aten_convolution_default"] == 131
+    for op, count in delegation["non_delegated_ops"].items():
+        assert manifest["ops"][op] == count
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".json"]
+
+
+def test_pte_runs_in_the_runtime_like_eager(executorch_export):
+    path, _ = executorch_export
+    method = Runtime.get().load_program(path).load_method("forward")
+    x = real_image(224, 224)
+    got = method.execute([x])[0]
+    with torch.no_grad():
+        expected = create_model("cloformer_xxs")(x)
+    assert (got - expected).abs().max().item() < 1e-4
+
+
+@pytest.mark.slow
+def test_same_inputs_give_byte_identical_pte(executorch_export, tmp_path):
+    path, _ = executorch_export
+    again, _ = export(tmp_path, "--target", "executorch")
+    assert again.read_bytes() == path.read_bytes()
