@@ -81,7 +81,6 @@ def request_from_args(argv: list[str] | None = None) -> ExportRequest:
 def _quiet_libraries() -> None:
     """The exporters log and warn a lot that is not the user's business (e.g. torchao's
     optional CUDA kernels, 'torch 2.13 untested' notices); our own progress says what ran."""
-    os.environ.setdefault("TQDM_DISABLE", "1")  # coremltools' per-pass progress bars
     for name in ("torchao", "torch", "executorch", "coremltools", "onnxscript", "onnx_ir"):
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=FutureWarning)

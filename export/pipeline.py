@@ -1,6 +1,9 @@
 """The export pipeline: request -> model -> for each target: artifact, parity, manifest."""
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -33,6 +36,17 @@ class Progress:
             print(f"{label}: done in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
 
 
+@contextmanager
+def _library_chatter_hidden() -> Iterator[None]:
+    """Exporters write progress bars and notices to stderr (coremltools: one bar per MIL
+    pass); our own progress lines say what runs. CLOFORMER_DEBUG=1 shows everything."""
+    if os.environ.get("CLOFORMER_DEBUG"):
+        yield
+        return
+    with contextlib.redirect_stderr(io.StringIO()):
+        yield
+
+
 def build_model(request: ExportRequest) -> torch.nn.Module:
     try:
         return create_model(request.model, num_classes=request.num_classes, checkpoint=request.checkpoint,
@@ -47,7 +61,7 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
     final = request.artifact(target)
     example = random_input(request.height, request.width, request.batch, seed=request.seed)
     with files.staged(final) as tmp, files.staged(manifest.manifest_path(final)) as tmp_manifest:
-        with progress.step(f"[{target.tag(request)}] export"):
+        with progress.step(f"[{target.tag(request)}] export"), _library_chatter_hidden():
             start = time.perf_counter()
             fields = target.export(model, example, request, tmp)
             export_seconds = time.perf_counter() - start
@@ -103,5 +117,6 @@ def run(request: ExportRequest) -> list[Path]:
     request.validate()
     model = build_model(request)  # checkpoint errors are input errors: raised before any progress line
     progress = Progress(request.quiet)
+    request.output.mkdir(parents=True, exist_ok=True)
     inputs = parity_inputs(request.height, request.width, request.batch)
     return [export_target(target, model, request, inputs, progress) for target in request.selected]

@@ -68,15 +68,15 @@ class ExportRequest:
         self._check_output()
 
     def _check_output(self) -> None:
-        out = self.output
-        if out.exists() and not out.is_dir():
-            raise UsageError(f"--output {out} is a file, not a directory; pass a directory")
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise UsageError(f"cannot create --output {out} ({e.strerror}); pass a writable directory") from None
-        if not os.access(out, os.W_OK | os.X_OK):
-            raise UsageError(f"--output {out} is not writable; pass a writable directory")
+        """The directory itself is created only when there is something to write into it."""
+        existing = self.output
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            what = f"--output {self.output} is a file" if existing == self.output else f"{existing} is a file"
+            raise UsageError(f"{what}, not a directory; pass a directory for --output")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise UsageError(f"--output {self.output} is not writable ({existing}); pass a writable directory")
         if self.overwrite:
             return
         for target in self.selected:

@@ -25,11 +25,14 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        if "Weights only load failed" in str(e):
+        # torch's message is a page long; keep its one informative sentence.
+        detail = str(e).split("WeightsUnpickler error:")[-1].strip().split(". ")[0].splitlines()[0] if str(e) else ""
+        if "Unsupported global" in detail:
             raise ModelError(f"checkpoint {path} was refused: unpickling it would run arbitrary code "
-                             "(only tensors and plain containers are loaded); re-save it as "
-                             "torch.save(model.state_dict(), path)") from None
-        raise ModelError(f"checkpoint {path} is not a PyTorch checkpoint (corrupt pickle: {e})") from None
+                             f"({detail}); re-save only the weights: torch.save(model.state_dict(), path)") from None
+        raise ModelError(f"checkpoint {path} is not a plain state_dict pickle ({detail or e}): it is corrupt "
+                         "or needs arbitrary code to load, which is refused; re-save it with "
+                         "torch.save(model.state_dict(), path)") from None
     except Exception as e:  # torch raises many types on corrupt input (RuntimeError, IndexError, EOFError...)
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ModelError(f"checkpoint {path} is not a PyTorch checkpoint ({reason})") from None

@@ -40,7 +40,8 @@ def create_model(name: str = DEFAULT_MODEL, num_classes: int = 1000, checkpoint:
 
 def check_input_size(height: int, width: int) -> None:
     """Fail early, before any tracing, on sizes the network cannot take."""
-    for label, value in (("height", height), ("width", width)):
+    sides = (("size", height),) if height == width else (("height", height), ("width", width))
+    for label, value in sides:
         if value < INPUT_MULTIPLE or value % INPUT_MULTIPLE:
             lower = max(INPUT_MULTIPLE, value // INPUT_MULTIPLE * INPUT_MULTIPLE)
             upper = max(INPUT_MULTIPLE, -(-value // INPUT_MULTIPLE) * INPUT_MULTIPLE)

@@ -14,7 +14,7 @@ def run(capsys, tmp_path, *args):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--input-size", "230"], "input height 230 is not a positive multiple of 32 (4x stem + three 2x downsamples); nearest valid: 224 or 256"),
+    (["--input-size", "230"], "input size 230 is not a positive multiple of 32 (4x stem + three 2x downsamples); nearest valid: 224 or 256"),
     (["--input-size", "256x300"], "input width 300 is not a positive multiple of 32"),
     (["--input-size", "big"], "--input-size 'big' is not N or HxW (e.g. 224 or 256x320)"),
     (["--model", "cloformer_m"], "argument --model: invalid choice: 'cloformer_m'"),
@@ -33,7 +33,7 @@ def test_usage_errors(capsys, tmp_path, args, message):
     assert code == 2
     assert err.count("\n") == 0 and "Traceback" not in err
     assert err.startswith("cloformer-export: error: ") and message in err
-    assert not any((tmp_path / "out").iterdir()) if (tmp_path / "out").exists() else True
+    assert not (tmp_path / "out").exists()
 
 
 def test_output_is_a_file(capsys, tmp_path):
@@ -43,11 +43,16 @@ def test_output_is_a_file(capsys, tmp_path):
     assert f"--output {tmp_path / 'file'} is a file, not a directory" in capsys.readouterr().err
 
 
+def test_bad_input_creates_no_output_directory(capsys, tmp_path):
+    code, _ = run(capsys, tmp_path, "--checkpoint", str(tmp_path / "missing.pth"))
+    assert code == 2 and not (tmp_path / "out").exists()
+
+
 def test_output_cannot_be_created(capsys, tmp_path):
     (tmp_path / "file").write_text("x")
     code = main(["--output", str(tmp_path / "file" / "sub")])
     assert code == 2
-    assert "cannot create --output" in capsys.readouterr().err
+    assert f"{tmp_path / 'file'} is a file, not a directory; pass a directory for --output" in capsys.readouterr().err
 
 
 def test_existing_artifact_needs_overwrite(capsys, tmp_path):
@@ -66,7 +71,7 @@ def test_checkpoint_for_another_variant(capsys, tmp_path):
     code, err = run(capsys, tmp_path, "--checkpoint", str(path))
     assert code == 2 and "\n" not in err
     assert "does not match cloformer_xxs" in err and "pass --model cloformer_xs" in err
-    assert not any((tmp_path / "out").iterdir())
+    assert not (tmp_path / "out").exists()
 
 
 def test_parse_size():

@@ -65,6 +65,11 @@ def test_not_a_checkpoint(tmp_path):
     assert "is not a PyTorch checkpoint" in _error(tmp_path, b"this is not a checkpoint at all")
 
 
+def test_corrupt_pickle(tmp_path):
+    message = _error(tmp_path, b"\x80\x02garbage that is not a checkpoint")
+    assert "is not a plain state_dict pickle (Unsupported operand" in message
+
+
 class Payload:  # unpickling this would need to import and run project code
     def __reduce__(self):
         return (print, ("arbitrary code ran",))
@@ -73,9 +78,9 @@ class Payload:  # unpickling this would need to import and run project code
 def test_pickle_needing_arbitrary_code_is_refused(tmp_path, capsys):
     path = tmp_path / "evil.pth"
     with path.open("wb") as f:
-        pickle.dump({"model": Payload()}, f)
+        pickle.dump({"model": Payload()}, f, protocol=2)
     message = _error(tmp_path, path.read_bytes())
-    assert "refused: unpickling it would run arbitrary code" in message
+    assert "refused: unpickling it would run arbitrary code (Unsupported global: GLOBAL print was not an allowed global by default)" in message
     assert "arbitrary code ran" not in capsys.readouterr().out
 
 

@@ -29,6 +29,7 @@ def test_valid_sizes(height, width):
     (224, 300, r"input width 300 .*nearest valid: 288 or 320"),
     (16, 224, r"input height 16 .*nearest valid: 32"),
     (0, 224, r"input height 0 .*nearest valid: 32"),
+    (250, 250, r"input size 250 .*nearest valid: 224 or 256"),
 ])
 def test_invalid_sizes_name_the_nearest_valid_ones(height, width, message):
     with pytest.raises(ModelError, match=message):
