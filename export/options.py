@@ -17,7 +17,7 @@ class Option:
     extra: dict = field(default_factory=dict)
 
 
-OPSET = Option("opset", "--opset", 18, "ONNX opset (default 18; the dynamo exporter's own)", type=int, metavar="N")
+OPSET = Option("opset", "--opset", 18, "ONNX opset (default 18)", type=int, metavar="N")
 COMPUTE_UNITS = Option(
     "compute_units", "--compute-units", "all",
     "Core ML compute units (default all): stored in the artifact's metadata for .mlpackage, "

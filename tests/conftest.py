@@ -45,3 +45,13 @@ def coreml_export(tmp_path_factory):
 @pytest.fixture(scope="session")
 def executorch_export(tmp_path_factory):
     return export(tmp_path_factory.mktemp("et"), "--target", "executorch")
+
+
+@pytest.fixture(scope="session")
+def executorch_portable_export(tmp_path_factory):
+    return export(tmp_path_factory.mktemp("et_portable"), "--target", "executorch", "--backend", "portable")
+
+
+@pytest.fixture(scope="session")
+def executorch_coreml_export(tmp_path_factory):
+    return export(tmp_path_factory.mktemp("et_coreml"), "--target", "executorch", "--backend", "coreml")

@@ -49,3 +49,12 @@ def test_deployment_target_and_compute_units_flags(tmp_path):
     assert spec.specificationVersion == 7  # iOS16
     assert spec.description.metadata.userDefined["com.cloformer.compute_units"] == "cpu_only"
     assert manifest["coreml"]["deployment_target"] == "iOS16"
+
+
+@pytest.mark.slow
+def test_same_inputs_give_the_same_program_and_weights(coreml_export, tmp_path):
+    path, _ = coreml_export
+    again, _ = export(tmp_path, "--target", "coreml")
+    assert ct.utils.load_spec(str(again)) == ct.utils.load_spec(str(path))
+    weights = "Data/com.apple.CoreML/weights/weight.bin"
+    assert (again / weights).read_bytes() == (path / weights).read_bytes()

@@ -37,3 +37,19 @@ def test_same_inputs_give_byte_identical_pte(executorch_export, tmp_path):
     path, _ = executorch_export
     again, _ = export(tmp_path, "--target", "executorch")
     assert again.read_bytes() == path.read_bytes()
+
+
+def test_portable_backend_runs_without_delegate(executorch_portable_export):
+    path, manifest = executorch_portable_export
+    assert path.name == "cloformer_xxs_224x224_executorch_portable_fp32.pte"
+    assert manifest["delegation"]["delegated_subgraphs"] == 0 and "executorch_call_delegate" not in manifest["ops"]
+    assert manifest["delegation"]["non_delegated_ops"]["aten_convolution_default"] == 131
+    assert manifest["parity"]["status"] == "pass"
+
+
+def test_coreml_backend_is_one_delegate_and_unverified_here(executorch_coreml_export):
+    path, manifest = executorch_coreml_export
+    assert path.name == "cloformer_xxs_224x224_executorch_coreml_fp32.pte"
+    assert manifest["delegation"]["delegated_subgraphs"] == 1 and manifest["delegation"]["non_delegated_ops"] == {}
+    parity = manifest["parity"]
+    assert parity["status"] == "unverified" and "CoreMLBackend" in parity["reason"]
