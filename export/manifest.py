@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import json
-import re
 import platform
+import re
 from importlib import metadata
 from pathlib import Path
+
+from ..models import get_config
+from . import files
+from .inputs import preprocessing
 
 SCHEMA_VERSION = 1
 _PACKAGES = ("torch", "executorch", "coremltools", "onnx", "onnxruntime", "onnxscript", "onnxslim", "cloformer")
@@ -26,6 +30,30 @@ def versions() -> dict[str, str | None]:
 
 
 _FLAT_LIST = re.compile(r"\[\s+([^\[\]{}]*?)\s+\]")
+
+
+def describe(request, target, artifact: Path, name: str, fields: dict, parity: dict, weights: dict,
+             export_seconds: float, parity_seconds: float) -> dict:
+    """The manifest of one artifact (written at `artifact`, to be renamed to `name`)."""
+    return {
+        "model": request.model,
+        "config": get_config(request.model).to_dict(),
+        "num_classes": request.num_classes,
+        "weights": weights,
+        "artifact": name,
+        "input_shape": [request.batch, 3, request.height, request.width],
+        "target": target.name,
+        "backend": target.backend(request),
+        "precision": request.precision,
+        "size_bytes": files.size_bytes(artifact),
+        "sha256": files.sha256(artifact),
+        "export_seconds": round(export_seconds, 2),
+        "parity_seconds": round(parity_seconds, 2),
+        "versions": versions(),
+        **fields,
+        "parity": parity,
+        "preprocessing": preprocessing(request.height, request.width),
+    }
 
 
 def dumps(manifest: dict) -> str:

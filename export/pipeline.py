@@ -12,11 +12,11 @@ from pathlib import Path
 
 import torch
 
-from ..models import ModelError, create_model, get_config
+from ..models import ModelError, create_model
 from . import files, manifest, parity
 from .errors import ExportError, UsageError
-from .inputs import parity_inputs, preprocessing, random_input
-from .request import PRECISION, ExportRequest
+from .inputs import parity_inputs, random_input
+from .request import ExportRequest
 from .targets import Target
 
 
@@ -56,7 +56,7 @@ def build_model(request: ExportRequest) -> torch.nn.Module:
 
 
 def export_target(target: Target, model: torch.nn.Module, request: ExportRequest,
-                  inputs: dict[str, torch.Tensor], progress: Progress) -> Path:
+                  inputs: dict[str, torch.Tensor], weights: dict, progress: Progress) -> Path:
     """Export one artifact and its manifest atomically; return the artifact's path."""
     final = request.artifact(target)
     example = random_input(request.height, request.width, request.batch, seed=request.seed)
@@ -74,26 +74,8 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
             raise ExportError(f"{target.tag(request)} parity failed: max abs diff {checked['max_abs_diff']:.3g} "
                               f"(tolerance {checked['tolerance']['max_abs_diff']:g}), cosine {checked['cosine']:.6f}; "
                               "no artifact written")
-        record = {
-            "model": request.model,
-            "config": get_config(request.model).to_dict(),
-            "num_classes": request.num_classes,
-            "weights": ({"checkpoint": str(request.checkpoint), "sha256": files.sha256(Path(request.checkpoint))}
-                        if request.checkpoint else {"checkpoint": None, "init": f"random, seed {request.seed}"}),
-            "artifact": final.name,
-            "input_shape": [request.batch, 3, request.height, request.width],
-            "target": target.name,
-            "backend": target.backend(request),
-            "precision": PRECISION,
-            "size_bytes": files.size_bytes(tmp),
-            "sha256": files.sha256(tmp),
-            "export_seconds": round(export_seconds, 2),
-            "parity_seconds": round(parity_seconds, 2),
-            "versions": manifest.versions(),
-            **fields,
-            "parity": checked,
-            "preprocessing": preprocessing(request.height, request.width),
-        }
+        record = manifest.describe(request, target, tmp, final.name, fields, checked, weights,
+                                   export_seconds=export_seconds, parity_seconds=parity_seconds)
         tmp_manifest.write_text(manifest.dumps(record))
         files.commit(tmp, final, request.overwrite)
         files.commit(tmp_manifest, manifest.manifest_path(final), overwrite=True)
@@ -119,4 +101,6 @@ def run(request: ExportRequest) -> list[Path]:
     progress = Progress(request.quiet)
     request.output.mkdir(parents=True, exist_ok=True)
     inputs = parity_inputs(request.height, request.width, request.batch)
-    return [export_target(target, model, request, inputs, progress) for target in request.selected]
+    weights = ({"checkpoint": str(request.checkpoint), "sha256": files.sha256(Path(request.checkpoint))}
+               if request.checkpoint else {"checkpoint": None, "init": f"random, seed {request.seed}"})
+    return [export_target(target, model, request, inputs, weights, progress) for target in request.selected]

@@ -10,9 +10,6 @@ from .errors import UsageError
 from .manifest import manifest_path
 from .targets import TARGETS, Target
 
-PRECISION = "fp32"
-
-
 @dataclass
 class ExportRequest:
     model: str = DEFAULT_MODEL
@@ -26,6 +23,7 @@ class ExportRequest:
     output: Path = Path("exports")
     overwrite: bool = False
     quiet: bool = False
+    precision: str = "fp32"  # the only one until reduced precisions land
     # Target options (see export/options.py); `explicit` holds those the user set.
     opset: int = 18
     backend: str = "xnnpack"
@@ -39,7 +37,7 @@ class ExportRequest:
 
     def artifact(self, target: Target) -> Path:
         batch = f"_b{self.batch}" if self.batch != 1 else ""
-        name = f"{self.model}_{self.height}x{self.width}{batch}_{target.tag(self)}_{PRECISION}{target.suffix}"
+        name = f"{self.model}_{self.height}x{self.width}{batch}_{target.tag(self)}_{self.precision}{target.suffix}"
         return self.output / name
 
     def validate(self) -> None:
