@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         kwargs = {"choices": option.choices} if option.choices else {"type": option.type}
         p.add_argument(option.flag, dest=option.dest, default=None, metavar=option.metavar,
                        help=option.help, **kwargs)
+    p.add_argument("--no-rewrite", action="store_true",
+                   help="export the model as written, without the target's deploy-form passes (file name gets _naive)")
     p.add_argument("--overwrite", action="store_true", help="replace existing artifacts and manifests")
     p.add_argument("--quiet", action="store_true", help="print only the artifact paths")
     return p
@@ -74,7 +76,7 @@ def request_from_args(argv: list[str] | None = None) -> ExportRequest:
     options = {o.dest: (getattr(args, o.dest) if o.dest in explicit else o.default) for o in all_options()}
     return ExportRequest(model=args.model, targets=targets, height=height, width=width, batch=args.batch,
                          num_classes=args.num_classes, checkpoint=args.checkpoint, seed=args.seed,
-                         output=args.output, overwrite=args.overwrite, quiet=args.quiet,
+                         output=args.output, overwrite=args.overwrite, quiet=args.quiet, rewrite=not args.no_rewrite,
                          explicit=frozenset(explicit), **options)
 
 

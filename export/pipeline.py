@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from ..models import ModelError, create_model
-from . import files, manifest, parity
+from . import files, manifest, parity, rewrites
 from .errors import ExportError, UsageError
 from .inputs import parity_inputs, random_input
 from .request import ExportRequest
@@ -60,10 +60,14 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
     """Export one artifact and its manifest atomically; return the artifact's path."""
     final = request.artifact(target)
     example = random_input(request.height, request.width, request.batch, seed=request.seed)
+    passes = target.rewrites(request) if request.rewrite else ()
     with files.staged(final) as tmp, files.staged(manifest.manifest_path(final)) as tmp_manifest:
         with progress.step(f"[{target.tag(request)}] export"), _library_chatter_hidden():
             start = time.perf_counter()
-            fields = target.export(model, example, request, tmp)
+            deploy, counts = rewrites.apply(model, passes)
+            fields = target.export(deploy, example, request, tmp)
+            fields["rewrites"] = list(passes)
+            fields["rewrite_counts"] = counts
             export_seconds = time.perf_counter() - start
         with progress.step(f"[{target.tag(request)}] parity in {target.runtime}"):
             start = time.perf_counter()

@@ -24,6 +24,7 @@ class ExportRequest:
     overwrite: bool = False
     quiet: bool = False
     precision: str = "fp32"  # the only one until reduced precisions land
+    rewrite: bool = True  # apply each target's deploy-form passes
     # Target options (see export/options.py); `explicit` holds those the user set.
     opset: int = 18
     backend: str = "xnnpack"
@@ -37,7 +38,8 @@ class ExportRequest:
 
     def artifact(self, target: Target) -> Path:
         batch = f"_b{self.batch}" if self.batch != 1 else ""
-        name = f"{self.model}_{self.height}x{self.width}{batch}_{target.tag(self)}_{self.precision}{target.suffix}"
+        naive = "" if self.rewrite else "_naive"
+        name = f"{self.model}_{self.height}x{self.width}{batch}_{target.tag(self)}{naive}_{self.precision}{target.suffix}"
         return self.output / name
 
     def validate(self) -> None:

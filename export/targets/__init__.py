@@ -18,10 +18,16 @@ class Target(ABC):
     runtime: str           # what parity runs the artifact in
     summary: str           # one line for --help
     options: tuple[Option, ...] = ()
+    # Deploy-form passes this target takes, in order (see export/rewrites/): each listed pass
+    # pays off on this target; `--no-rewrite` exports the model as written.
+    passes: tuple[str, ...] = ()
 
     def takes(self, request) -> tuple[Option, ...]:
         """The options that apply to this target with these settings."""
         return self.options
+
+    def rewrites(self, request) -> tuple[str, ...]:
+        return self.passes
 
     def validate(self, request) -> None:
         """Raise `UsageError` for settings this target cannot honour here (e.g. a missing SDK)."""

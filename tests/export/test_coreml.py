@@ -24,6 +24,9 @@ def test_program_ops_and_precision(coreml_export):
     ops = mil_ops(spec)
     assert sum(manifest["ops"].values()) == len(ops) == manifest["coreml"]["mil_ops"]
     assert manifest["ops"]["conv"] == 131  # every conv of the model survived conversion
+    # the deploy form: no transposes (matmul transpose flags instead), nothing above rank 4
+    assert manifest["coreml"]["transposes"] == manifest["ops"].get("transpose", 0) == 0
+    assert manifest["coreml"]["max_tensor_rank"] == 4
     assert spec.specificationVersion == 8  # iOS17
     # fp32 compute precision: no casts to fp16 were inserted
     assert "cast" not in manifest["ops"]

@@ -13,12 +13,15 @@ def test_manifest_and_parity(executorch_export):
     assert path.name == "cloformer_xxs_224x224_executorch_xnnpack_fp32.pte"
     assert manifest["backend"] == "xnnpack" and manifest["parity"]["runtime"] == "executorch.runtime"
     assert manifest["parity"]["status"] == "pass" and manifest["parity"]["max_abs_diff"] < 1e-4
+    assert manifest["rewrites"] == ["fold_batchnorm", "groupnorm_as_mean", "fold_norm_affine", "local_qkv_slices",
+                                    "global_attention_bmm", "split_depthwise"]
     delegation = manifest["delegation"]
-    assert delegation["delegated_subgraphs"] >= 1
-    assert manifest["ops"]["executorch_call_delegate"] == delegation["delegated_subgraphs"]
-    assert delegation["delegated_ops"]["aten_convolution_default"] == 131
-    for op, count in delegation["non_delegated_ops"].items():
-        assert manifest["ops"][op] == count
+    # The deploy form runs whole inside XNNPACK: one subgraph, nothing outside.
+    assert delegation["delegated_subgraphs"] == 1 and delegation["non_delegated_ops"] == {}
+    assert manifest["ops"] == {"executorch_call_delegate": 1}
+    # 131 convs, less 8 large depthwise ones each split into four 5x5 pieces; BN folded away
+    assert delegation["delegated_ops"]["aten_convolution_default"] == 131 + 8 * 3
+    assert "aten__native_batch_norm_legit_no_training_default" not in delegation["delegated_ops"]
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".json"]
 
 
@@ -43,7 +46,9 @@ def test_portable_backend_runs_without_delegate(executorch_portable_export):
     path, manifest = executorch_portable_export
     assert path.name == "cloformer_xxs_224x224_executorch_portable_fp32.pte"
     assert manifest["delegation"]["delegated_subgraphs"] == 0 and "executorch_call_delegate" not in manifest["ops"]
-    assert manifest["delegation"]["non_delegated_ops"]["aten_convolution_default"] == 131
+    ops = manifest["delegation"]["non_delegated_ops"]
+    assert ops["aten_convolution_default"] == 131 and not any("batch_norm" in op for op in ops)
+    assert "split_depthwise" not in manifest["rewrites"]  # an XNNPACK-only pass
     assert manifest["parity"]["status"] == "pass"
 
 

@@ -40,3 +40,14 @@ def test_same_inputs_give_byte_identical_onnx(onnx_export, checkpoint, tmp_path)
     path, _ = onnx_export
     again, _ = export(tmp_path, "--target", "onnx", "--checkpoint", str(checkpoint))
     assert again.read_bytes() == path.read_bytes()
+
+
+def test_rewrites_listed_and_no_rewrite_exports_the_naive_graph(onnx_export, checkpoint, tmp_path):
+    _, manifest = onnx_export
+    assert manifest["rewrites"] == ["fold_norm_affine", "local_qkv_slices", "global_attention_bmm"]
+    path, naive = export(tmp_path, "--target", "onnx", "--no-rewrite", "--checkpoint", str(checkpoint))
+    assert path.name == "cloformer_xxs_224x224_onnx_naive_fp32.onnx"
+    assert naive["rewrites"] == [] and naive["parity"]["status"] == "pass"
+    # the naive graph still splits q, k, v with rank-5 Split/Squeeze; the deploy form does not
+    assert naive["ops"]["Squeeze"] > 0 and "Squeeze" not in manifest["ops"]
+    assert manifest["onnx"]["nodes"] < naive["onnx"]["nodes"]

@@ -1,0 +1,43 @@
+"""Deploy-form rewrites: small named passes over the eager model, each replacing a module or
+a method with a numerically equivalent form that mobile backends run on their fast path.
+
+A pass takes the model (already a private copy) and returns how many places it rewrote.
+Targets list the passes they take, in order (`Target.rewrites`); `apply` runs them on a copy.
+"""
+from __future__ import annotations
+
+import copy
+import types
+from collections.abc import Callable
+
+import torch.nn as nn
+
+Pass = Callable[[nn.Module], int]
+PASSES: dict[str, Pass] = {}
+
+
+def rewrite(name: str) -> Callable[[Pass], Pass]:
+    """Register a pass under `name` (the name the manifest's `rewrites` lists)."""
+    def register(fn: Pass) -> Pass:
+        PASSES[name] = fn
+        return fn
+    return register
+
+
+def override(module: nn.Module, method: str, fn: Callable) -> None:
+    """Replace one module instance's method (not its class): passes compose freely."""
+    setattr(module, method, types.MethodType(fn, module))
+
+
+def apply(model: nn.Module, names: list[str] | tuple[str, ...]) -> tuple[nn.Module, dict[str, int]]:
+    """Run the named passes in order on a deep copy; return it and the rewrite counts."""
+    unknown = [n for n in names if n not in PASSES]
+    if unknown:
+        raise KeyError(f"unknown rewrite pass(es): {', '.join(unknown)}; known: {', '.join(PASSES)}")
+    model = copy.deepcopy(model).eval()
+    return model, {name: PASSES[name](model) for name in names}
+
+
+# Registration order is the canonical order passes are applied in.
+from . import fold_batchnorm, groupnorm_as_mean, fold_norm_affine, local_qkv_slices  # noqa: E402,F401,I001
+from . import global_attention_bmm, split_depthwise  # noqa: E402,F401,I001

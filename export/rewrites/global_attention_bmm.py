@@ -1,0 +1,46 @@
+"""global_attention_bmm: the global (pooled keys/values) branch as two 3-D `bmm`s on
+(batch*heads, dim, tokens) views, with nothing broadcast and no rank-5 tensor:
+
+    attn = softmax(q^T k)    (B*m, hw, HW)
+    out  = v attn^T          (B*m, d, hw)  -> view (B, m*d, h, w), no output transpose
+
+4-D `@` decomposed into expand + view + bmm (`expand_copy` x48 outside XNNPACK); k and v are
+channel slices of the kv conv instead of a rank-5 view + permute + unbind; the 1/sqrt(d) scale
+is folded into the q conv. Transposes sit on the matmul inputs, where Core ML folds them into
+matmul's transpose flags."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from ...models.layers import EfficientAttention
+from . import override, rewrite
+
+
+def _low_fre_attention(self, x: torch.Tensor, to_q: nn.Module, to_kv: nn.Module,
+                       avgpool: nn.Module) -> torch.Tensor:
+    b, _, h, w = x.shape
+    d = self.dim_head
+    q = to_q(x)
+    heads = q.shape[1] // d
+    kv = to_kv(avgpool(x))
+    tokens = kv.shape[2] * kv.shape[3]
+    q = q.view(b * heads, d, h * w)
+    k = kv[:, :heads * d].reshape(b * heads, d, tokens)
+    v = kv[:, heads * d:].reshape(b * heads, d, tokens)
+    attn = torch.bmm(q.transpose(1, 2), k).softmax(dim=-1)
+    return torch.bmm(v, attn.transpose(1, 2)).view(b, heads * d, h, w)
+
+
+@rewrite("global_attention_bmm")
+def global_attention_bmm(model: nn.Module) -> int:
+    rewritten = 0
+    for attn in model.modules():
+        if isinstance(attn, EfficientAttention) and hasattr(attn, "global_q"):
+            with torch.no_grad():
+                attn.global_q.weight.mul_(attn.scalor)
+                if attn.global_q.bias is not None:
+                    attn.global_q.bias.mul_(attn.scalor)
+            override(attn, "low_fre_attention", _low_fre_attention)
+            rewritten += 1
+    return rewritten

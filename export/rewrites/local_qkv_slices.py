@@ -1,0 +1,38 @@
+"""local_qkv_slices: the local (AttnMap) branch takes q, k, v as three channel slices of the
+mixed qkv tensor instead of a rank-5 reshape + transpose + unbind (which left `squeeze_copy`
+x60 outside XNNPACK and rank-5 tensors in Core ML); the attention scale is folded into the
+AttnMap's last conv, so the branch is conv -> slice -> mul -> convs -> tanh -> mul."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from ...models.layers import EfficientAttention
+from . import override, rewrite
+
+
+def _high_fre_attention(self, x: torch.Tensor, to_qkv: nn.Module, mixer: nn.Module,
+                        attn_block: nn.Module) -> torch.Tensor:
+    qkv = mixer(to_qkv(x))  # channels: [q | k | v], each (m*d)
+    c = qkv.shape[1] // 3
+    q, k, v = qkv[:, :c], qkv[:, c:2 * c], qkv[:, 2 * c:]
+    return torch.tanh(attn_block(q * k)) * v  # scale already inside attn_block's last conv
+
+
+@torch.no_grad()
+def _fold_scale(attn_map: nn.Module, scale: float) -> None:
+    last = attn_map.act_block[-1]
+    last.weight.mul_(scale)
+    last.bias.mul_(scale)
+
+
+@rewrite("local_qkv_slices")
+def local_qkv_slices(model: nn.Module) -> int:
+    rewritten = 0
+    for attn in model.modules():
+        if isinstance(attn, EfficientAttention) and len(attn.qkvs):
+            for attn_map in attn.act_blocks:
+                _fold_scale(attn_map, attn.scalor)
+            override(attn, "high_fre_attntion", _high_fre_attention)
+            rewritten += 1
+    return rewritten

@@ -1,0 +1,57 @@
+"""Every pass, alone and as each target's list, computes what the eager model computes."""
+import pytest
+import torch
+
+from cloformer.export import rewrites
+from cloformer.export.targets import TARGETS
+from cloformer.export.request import ExportRequest
+from cloformer.models import list_models
+
+from .conftest import SIZES, inputs
+
+TOLERANCE = 1e-5
+
+
+def _max_diff(model, rewritten, height, width) -> float:
+    with torch.no_grad():
+        return max((model(x) - rewritten(x)).abs().max().item() for x in inputs(height, width))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("pass_name", list(rewrites.PASSES))
+def test_each_pass_is_equivalent(trained_like, pass_name, name, size):
+    model = trained_like(name)
+    rewritten, counts = rewrites.apply(model, [pass_name])
+    assert counts[pass_name] > 0, f"{pass_name} found nothing to rewrite in {name}"
+    assert _max_diff(model, rewritten, *size) <= TOLERANCE
+
+
+def _target_lists():
+    lists = {}
+    for target in TARGETS.values():
+        for backend in ("xnnpack", "coreml", "portable") if target.name == "executorch" else (None,):
+            request = ExportRequest(targets=(target.name,), backend=backend or "xnnpack")
+            lists[target.tag(request)] = target.rewrites(request)
+    return lists
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("tag, passes", list(_target_lists().items()))
+def test_each_target_list_is_equivalent(trained_like, tag, passes, name, size):
+    model = trained_like(name)
+    rewritten, _ = rewrites.apply(model, passes)
+    assert _max_diff(model, rewritten, *size) <= TOLERANCE
+
+
+def test_apply_leaves_the_original_alone(trained_like):
+    model = trained_like("cloformer_xxs")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    rewrites.apply(model, list(rewrites.PASSES))
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_unknown_pass():
+    with pytest.raises(KeyError, match="unknown rewrite pass"):
+        rewrites.apply(torch.nn.Identity(), ["nope"])

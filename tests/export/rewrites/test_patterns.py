@@ -1,0 +1,65 @@
+"""Each pass removes the pattern it targets from the exported graph (torch.export, XXS)."""
+import pytest
+import torch
+
+from cloformer.export import rewrites
+
+from .conftest import exported_nodes, max_rank, op_names
+
+
+@pytest.fixture(scope="module")
+def naive(trained_like):
+    return exported_nodes(trained_like("cloformer_xxs"))
+
+
+def rewritten(trained_like, *passes):
+    return exported_nodes(rewrites.apply(trained_like("cloformer_xxs"), list(passes))[0])
+
+
+def count(nodes, fragment):
+    return sum(fragment in name for name in op_names(nodes))
+
+
+def test_fold_batchnorm(trained_like, naive):
+    assert count(naive, "batch_norm") == 7
+    assert count(rewritten(trained_like, "fold_batchnorm"), "batch_norm") == 0
+
+
+def test_groupnorm_as_mean(trained_like, naive):
+    assert count(naive, "group_norm") == 26
+    nodes = rewritten(trained_like, "groupnorm_as_mean")
+    assert count(nodes, "group_norm") == 0
+    means = [n for n in nodes if "mean" in str(n.target)]
+    # XNNPACK's only mean: rank 4, dims [2, 3], keepdim (the head's pooling mean included)
+    assert all(n.args[0].meta["val"].ndim == 4 and list(n.args[1]) in ([2, 3], [-1, -2]) for n in means)
+
+
+def test_fold_norm_affine(trained_like):
+    model = rewrites.apply(trained_like("cloformer_xxs"), ["fold_norm_affine"])[0]
+    state = model.state_dict()
+    assert not any(k.endswith(("norm1.weight", "norm2.weight")) or k == "norm.weight" for k in state)
+    assert "patch_embed.layernorm.weight" in state  # feeds a residual: kept
+
+
+def test_local_qkv_slices(trained_like, naive):
+    assert count(naive, "unbind") == 24  # 12 local (qkv) + 12 global (kv)
+    assert count(rewritten(trained_like, "local_qkv_slices"), "unbind") == 12
+
+
+def test_global_attention_bmm(trained_like, naive):
+    assert count(naive, "matmul") == 24 and max_rank(naive) == 5
+    nodes = rewritten(trained_like, "global_attention_bmm")
+    assert count(nodes, "matmul") == 0 and count(nodes, "bmm") == 24
+    assert all(n.args[0].meta["val"].ndim == 3 for n in nodes if "bmm" in str(n.target))
+
+
+def test_local_and_global_leave_no_rank5_and_no_unbind(trained_like):
+    nodes = rewritten(trained_like, "local_qkv_slices", "global_attention_bmm")
+    assert max_rank(nodes) == 4 and count(nodes, "unbind") == 0
+
+
+def test_split_depthwise(trained_like, naive):
+    def kernels(nodes):
+        return [n.args[1].meta["val"].shape[-1] for n in nodes if "conv2d" in str(n.target)]
+    assert max(kernels(naive)) == 9
+    assert max(kernels(rewritten(trained_like, "split_depthwise"))) == 5
