@@ -11,6 +11,7 @@ from pathlib import Path
 from ..models import DEFAULT_MODEL, list_models
 from .errors import ExportError, UsageError
 from .pipeline import run
+from .report import report
 from .request import ExportRequest
 from .targets import TARGETS, all_options
 from .targets.executorch import BACKENDS, SDK_BACKENDS
@@ -48,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Export CloFormer to mobile formats, check parity, write a manifest.",
                 epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=DEFAULT_MODEL, choices=list_models(), help=f"variant (default {DEFAULT_MODEL})")
-    p.add_argument("--target", default="coreml", choices=[*TARGETS, "all"], help="artifact format (default coreml)")
+    p.add_argument("--target", default=None, choices=[*TARGETS, "all"],
+                   help="artifact format (default coreml; with --report: all)")
     p.add_argument("--input-size", default="224", metavar="N|HxW",
                    help="input size, multiples of 32 (default 224)")
     p.add_argument("--batch", type=int, default=1, help="static batch size (default 1)")
@@ -63,21 +65,27 @@ def build_parser() -> argparse.ArgumentParser:
                        help=option.help, **kwargs)
     p.add_argument("--no-rewrite", action="store_true",
                    help="export the model as written, without the target's deploy-form passes (file name gets _naive)")
+    p.add_argument("--report", action="store_true",
+                   help="export naive and deploy form of each target and print them side by side, with host latency")
     p.add_argument("--overwrite", action="store_true", help="replace existing artifacts and manifests")
     p.add_argument("--quiet", action="store_true", help="print only the artifact paths")
     return p
 
 
-def request_from_args(argv: list[str] | None = None) -> ExportRequest:
+def request_from_args(argv: list[str] | None = None) -> tuple[ExportRequest, bool]:
+    """The request, and whether a --report was asked for."""
     args = build_parser().parse_args(argv)
+    if args.report and args.no_rewrite:
+        raise UsageError("--report compares the naive graph with the deploy form: drop --no-rewrite")
     height, width = parse_size(args.input_size)
     explicit = {o.dest for o in all_options() if getattr(args, o.dest) is not None}
-    targets = tuple(TARGETS) if args.target == "all" else (args.target,)
+    target = args.target or ("all" if args.report else "coreml")
+    targets = tuple(TARGETS) if target == "all" else (target,)
     options = {o.dest: (getattr(args, o.dest) if o.dest in explicit else o.default) for o in all_options()}
     return ExportRequest(model=args.model, targets=targets, height=height, width=width, batch=args.batch,
                          num_classes=args.num_classes, checkpoint=args.checkpoint, seed=args.seed,
                          output=args.output, overwrite=args.overwrite, quiet=args.quiet, rewrite=not args.no_rewrite,
-                         explicit=frozenset(explicit), **options)
+                         explicit=frozenset(explicit), **options), args.report
 
 
 def _quiet_libraries() -> None:
@@ -92,8 +100,11 @@ def _quiet_libraries() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        request = request_from_args(argv)
+        request, wants_report = request_from_args(argv)
         _quiet_libraries()
+        if wants_report:
+            print(report(request), end="")
+            return 0
         for path in run(request):
             print(path)
         return 0

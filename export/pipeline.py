@@ -98,13 +98,20 @@ def _report(checked: dict, target: Target, request: ExportRequest, progress: Pro
     print(f"{label}: {checked['status'].upper()}", file=sys.stderr)
 
 
-def run(request: ExportRequest) -> list[Path]:
-    """Validate, build the model once, export every selected target; return artifact paths."""
+def prepare(request: ExportRequest) -> tuple[torch.nn.Module, dict[str, torch.Tensor], dict]:
+    """Validate, build the model once (checkpoint errors are input errors: raised before any
+    progress line), create the output directory; return model, parity inputs, weights record."""
     request.validate()
-    model = build_model(request)  # checkpoint errors are input errors: raised before any progress line
-    progress = Progress(request.quiet)
+    model = build_model(request)
     request.output.mkdir(parents=True, exist_ok=True)
     inputs = parity_inputs(request.height, request.width, request.batch)
     weights = ({"checkpoint": str(request.checkpoint), "sha256": files.sha256(Path(request.checkpoint))}
                if request.checkpoint else {"checkpoint": None, "init": f"random, seed {request.seed}"})
+    return model, inputs, weights
+
+
+def run(request: ExportRequest) -> list[Path]:
+    """Export every selected target; return the artifact paths."""
+    model, inputs, weights = prepare(request)
+    progress = Progress(request.quiet)
     return [export_target(target, model, request, inputs, weights, progress) for target in request.selected]
