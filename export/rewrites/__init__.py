@@ -29,6 +29,18 @@ def override(module: nn.Module, method: str, fn: Callable) -> None:
     setattr(module, method, types.MethodType(fn, module))
 
 
+def replace_modules(model: nn.Module, matches: Callable[[nn.Module], bool],
+                    replacement: Callable[[nn.Module], nn.Module]) -> int:
+    """Swap every submodule that `matches` for `replacement(it)`; return how many."""
+    replaced = 0
+    for parent in list(model.modules()):
+        for name, child in parent.named_children():
+            if matches(child):
+                setattr(parent, name, replacement(child))
+                replaced += 1
+    return replaced
+
+
 def apply(model: nn.Module, names: list[str] | tuple[str, ...]) -> tuple[nn.Module, dict[str, int]]:
     """Run the named passes in order on a deep copy; return it and the rewrite counts."""
     unknown = [n for n in names if n not in PASSES]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from . import rewrite
+from . import replace_modules, rewrite
 
 
 class MeanLayerNorm(nn.Module):
@@ -31,10 +31,4 @@ class MeanLayerNorm(nn.Module):
 
 @rewrite("groupnorm_as_mean")
 def groupnorm_as_mean(model: nn.Module) -> int:
-    replaced = 0
-    for parent in list(model.modules()):
-        for name, child in parent.named_children():
-            if isinstance(child, nn.GroupNorm) and child.num_groups == 1:
-                setattr(parent, name, MeanLayerNorm(child))
-                replaced += 1
-    return replaced
+    return replace_modules(model, lambda m: isinstance(m, nn.GroupNorm) and m.num_groups == 1, MeanLayerNorm)

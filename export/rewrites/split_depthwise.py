@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import rewrite
+from . import replace_modules, rewrite
 
 PIECE = 5
 
@@ -52,10 +52,4 @@ def _splittable(conv: nn.Module) -> bool:
 
 @rewrite("split_depthwise")
 def split_depthwise(model: nn.Module) -> int:
-    replaced = 0
-    for parent in list(model.modules()):
-        for name, child in parent.named_children():
-            if _splittable(child):
-                setattr(parent, name, SplitDepthwiseConv(child))
-                replaced += 1
-    return replaced
+    return replace_modules(model, _splittable, SplitDepthwiseConv)
