@@ -115,10 +115,8 @@ class CoreMLTarget(Target):
         })
 
     def runner(self, path: Path, request):
-        def run(x):
-            raise Unverifiable("Core ML models run only on Apple platforms (MLModel.predict is macOS-only); "
-                               "the Linux MIL reference evaluator is tracked in its own issue")
-        return run
+        raise Unverifiable("Core ML models run only on Apple platforms (MLModel.predict is macOS-only); "
+                           "the Linux MIL reference evaluator is tracked in its own issue")
 
 
 register(CoreMLTarget())
