@@ -1,6 +1,5 @@
 """Each pass removes the pattern it targets from the exported graph (torch.export, XXS)."""
 import pytest
-import torch
 
 from cloformer.export import rewrites
 
