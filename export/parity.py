@@ -28,19 +28,25 @@ def compare(reference: np.ndarray, actual: np.ndarray) -> dict:
     return {"max_abs_diff": float(np.abs(ref - act).max()), "cosine": cosine}
 
 
-def check(model: torch.nn.Module, open_runner: Callable[[], Callable[[np.ndarray], np.ndarray]],
-          inputs: dict[str, torch.Tensor], runtime: str, tolerance: Tolerance = FP32) -> dict:
-    """Run every input through eager and the artifact; the manifest's `parity` section.
+def cases(model: torch.nn.Module, inputs: dict[str, torch.Tensor]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """name -> (input, eager output): computed once per export run, shared by every target."""
+    with torch.no_grad():
+        return {name: (x.numpy(), model(x).numpy()) for name, x in inputs.items()}
+
+
+def check(cases: dict[str, tuple[np.ndarray, np.ndarray]],
+          open_runner: Callable[[], Callable[[np.ndarray], np.ndarray]],
+          runtime: str, tolerance: Tolerance = FP32) -> dict:
+    """Run every case's input through the artifact and compare with eager; the manifest's
+    `parity` section.
 
     `open_runner` (or the runner it returns) raises `Unverifiable` when the artifact cannot
     execute here: the status is then `unverified` with the reason, never `pass`."""
     result: dict = {"runtime": runtime, "tolerance": vars(tolerance), "inputs": {}}
     try:
         run = open_runner()
-        for name, x in inputs.items():
-            with torch.no_grad():
-                expected = model(x).numpy()
-            actual = run(x.numpy())
+        for name, (x, expected) in cases.items():
+            actual = run(x)
             if actual.shape != expected.shape:
                 raise ExportError(f"parity: {runtime} returned shape {actual.shape}, eager {expected.shape}")
             result["inputs"][name] = compare(expected, actual)

@@ -56,7 +56,7 @@ def build_model(request: ExportRequest) -> torch.nn.Module:
 
 
 def export_target(target: Target, model: torch.nn.Module, request: ExportRequest,
-                  inputs: dict[str, torch.Tensor], weights: dict, progress: Progress) -> Path:
+                  cases: dict, weights: dict, progress: Progress) -> Path:
     """Export one artifact and its manifest atomically; return the artifact's path."""
     final = request.artifact(target)
     example = random_input(request.height, request.width, request.batch, seed=request.seed)
@@ -71,7 +71,7 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
             export_seconds = time.perf_counter() - start
         with progress.step(f"[{target.tag(request)}] parity in {target.runtime}"):
             start = time.perf_counter()
-            checked = parity.check(model, lambda: target.runner(tmp, request), inputs, target.runtime)
+            checked = parity.check(cases, lambda: target.runner(tmp, request), target.runtime)
             parity_seconds = time.perf_counter() - start
         _report(checked, target, request, progress)
         if checked["status"] == "fail":
@@ -98,20 +98,20 @@ def _report(checked: dict, target: Target, request: ExportRequest, progress: Pro
     print(f"{label}: {checked['status'].upper()}", file=sys.stderr)
 
 
-def prepare(request: ExportRequest) -> tuple[torch.nn.Module, dict[str, torch.Tensor], dict]:
+def prepare(request: ExportRequest) -> tuple[torch.nn.Module, dict, dict]:
     """Validate, build the model once (checkpoint errors are input errors: raised before any
-    progress line), create the output directory; return model, parity inputs, weights record."""
+    progress line), create the output directory; return model, parity cases, weights record."""
     request.validate()
     model = build_model(request)
     request.output.mkdir(parents=True, exist_ok=True)
-    inputs = parity_inputs(request.height, request.width, request.batch)
+    cases = parity.cases(model, parity_inputs(request.height, request.width, request.batch))
     weights = ({"checkpoint": str(request.checkpoint), "sha256": files.sha256(Path(request.checkpoint))}
                if request.checkpoint else {"checkpoint": None, "init": f"random, seed {request.seed}"})
-    return model, inputs, weights
+    return model, cases, weights
 
 
 def run(request: ExportRequest) -> list[Path]:
     """Export every selected target; return the artifact paths."""
-    model, inputs, weights = prepare(request)
+    model, cases, weights = prepare(request)
     progress = Progress(request.quiet)
-    return [export_target(target, model, request, inputs, weights, progress) for target in request.selected]
+    return [export_target(target, model, request, cases, weights, progress) for target in request.selected]

@@ -42,7 +42,7 @@ def report(request: ExportRequest) -> str:
     """Export naive and deploy form for each selected target; return a Markdown report."""
     naive_request = dataclasses.replace(request, rewrite=False)
     naive_request.validate()
-    model, inputs, weights = prepare(request)
+    model, cases, weights = prepare(request)
     progress = Progress(request.quiet)
     rows: list[tuple[str, str, str]] = []
     runners = {}
@@ -50,7 +50,7 @@ def report(request: ExportRequest) -> str:
         tag = target.tag(request)
         pair = {}
         for label, req in (("naive", naive_request), ("deploy", request)):
-            path = export_target(target, model, req, inputs, weights, progress)
+            path = export_target(target, model, req, cases, weights, progress)
             pair[label] = manifests.read(manifests.manifest_path(path))
             try:
                 runners[(tag, label, target.runtime)] = target.runner(path, req)

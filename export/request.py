@@ -10,6 +10,7 @@ from .errors import UsageError
 from .manifest import manifest_path
 from .targets import TARGETS, Target
 
+
 @dataclass
 class ExportRequest:
     model: str = DEFAULT_MODEL

@@ -15,27 +15,27 @@ INPUTS = {"a": torch.randn(1, 3, 32, 32), "b": torch.randn(1, 3, 32, 32)}
 
 
 def test_pass():
-    result = parity.check(Linear(), lambda: (lambda x: x.reshape(1, -1)[:, :10] * 2), INPUTS, "fake")
+    result = parity.check(parity.cases(Linear(), INPUTS), lambda: (lambda x: x.reshape(1, -1)[:, :10] * 2), "fake")
     assert result["status"] == "pass" and result["max_abs_diff"] == 0 and result["cosine"] == pytest.approx(1)
     assert set(result["inputs"]) == {"a", "b"}
 
 
 def test_fail_above_tolerance():
-    result = parity.check(Linear(), lambda: (lambda x: x.reshape(1, -1)[:, :10] * 2 + 1e-3), INPUTS, "fake")
+    result = parity.check(parity.cases(Linear(), INPUTS), lambda: (lambda x: x.reshape(1, -1)[:, :10] * 2 + 1e-3), "fake")
     assert result["status"] == "fail" and result["max_abs_diff"] == pytest.approx(1e-3, rel=1e-3)
 
 
 def test_unverified_is_never_a_pass():
     def cannot_run():
         raise Unverifiable("no runtime here")
-    result = parity.check(Linear(), cannot_run, INPUTS, "fake")
+    result = parity.check(parity.cases(Linear(), INPUTS), cannot_run, "fake")
     assert result["status"] == "unverified" and result["reason"] == "no runtime here"
     assert result["max_abs_diff"] is None
 
 
 def test_wrong_output_shape_is_an_error():
     with pytest.raises(ExportError, match="returned shape"):
-        parity.check(Linear(), lambda: (lambda x: np.zeros((1, 5))), INPUTS, "fake")
+        parity.check(parity.cases(Linear(), INPUTS), lambda: (lambda x: np.zeros((1, 5))), "fake")
 
 
 def test_compare_cosine_detects_sign_flip():
