@@ -71,7 +71,7 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
             export_seconds = time.perf_counter() - start
         with progress.step(f"[{target.tag(request)}] parity in {target.runtime}"):
             start = time.perf_counter()
-            checked = parity.check(cases, lambda: target.runner(tmp, request), target.runtime)
+            checked = parity.check(cases, lambda: target.runner(tmp, target.backend(request)), target.runtime)
             parity_seconds = time.perf_counter() - start
         _report(checked, target, request, progress)
         if checked["status"] == "fail":

@@ -35,6 +35,7 @@ def _graph_rows(tag: str, naive: dict, deploy: dict) -> list[tuple[str, str, str
              str(b["mil_ops"] - deploy["ops"].get("const", 0))),
             (f"{tag}: transposes", str(a["transposes"]), str(b["transposes"])),
             (f"{tag}: max tensor rank", str(a["max_tensor_rank"]), str(b["max_tensor_rank"])),
+            (f"{tag}: ops off the ANE list (export/ane.py)", _ops(a["off_ane_list"]), _ops(b["off_ane_list"])),
             (f"{tag}: op types that changed", diff, "")]
 
 
@@ -53,7 +54,7 @@ def report(request: ExportRequest) -> str:
             path = export_target(target, model, req, cases, weights, progress)
             pair[label] = manifests.read(manifests.manifest_path(path))
             try:
-                runners[(tag, label, target.runtime)] = target.runner(path, req)
+                runners[(tag, label, target.runtime)] = target.runner(path, target.backend(req))
             except Unverifiable:
                 pass  # not runnable here (Core ML): graph figures only
         rows += _graph_rows(tag, pair["naive"], pair["deploy"])

@@ -5,7 +5,7 @@
     out  = v attn^T          (B*m, d, hw)  -> view (B, m*d, h, w), no output transpose
 
 4-D `@` decomposed into expand + view + bmm (`expand_copy` x48 outside XNNPACK); k and v are
-channel slices of the kv conv instead of a rank-5 view + permute + unbind; the 1/sqrt(d) scale
+channel slices (one `split`) of the kv conv instead of a rank-5 view + permute + unbind; the 1/sqrt(d) scale
 is folded into the q conv. Transposes sit on the matmul inputs, where Core ML folds them into
 matmul's transpose flags."""
 from __future__ import annotations
@@ -26,8 +26,7 @@ def _low_fre_attention(self, x: torch.Tensor, to_q: nn.Module, to_kv: nn.Module,
     kv = to_kv(avgpool(x))
     tokens = kv.shape[2] * kv.shape[3]
     q = q.view(b * heads, d, h * w)
-    k = kv[:, :heads * d].reshape(b * heads, d, tokens)
-    v = kv[:, heads * d:].reshape(b * heads, d, tokens)
+    k, v = (t.reshape(b * heads, d, tokens) for t in kv.split(heads * d, dim=1))
     attn = torch.bmm(q.transpose(1, 2), k).softmax(dim=-1)
     return torch.bmm(v, attn.transpose(1, 2)).view(b, heads * d, h, w)
 

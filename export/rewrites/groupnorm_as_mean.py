@@ -1,6 +1,11 @@
 """groupnorm_as_mean: GroupNorm(1, C) (a LayerNorm over C, H, W) written with rank-4 means over
 dims [2, 3] with keepdim, the only reduction XNNPACK delegates; `native_group_norm` has no
-XNNPACK lowering and no Core ML ANE path (executorch #6817)."""
+XNNPACK lowering and no Core ML ANE path (executorch #6817).
+
+Each statistic is a per-channel mean over (H, W), then the mean of those C values: exact (every
+channel has H*W values) and, in XNNPACK's channels-last layout, a reduction over the outer dims
+with no transpose. Viewing x as (B, 1, C, H*W) and reducing once needed a channels-first copy of
+every normalized tensor: XXS norms 3.3 -> 0.3 ms, ET 26.8 -> 21.8 ms (per-op ETDump, one run)."""
 from __future__ import annotations
 
 import torch
@@ -19,11 +24,13 @@ class MeanLayerNorm(nn.Module):
         self.bias = norm.bias
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b, c, h, w = x.shape
-        flat = x.view(b, 1, c, h * w)  # (C, H*W) as the two reduced dims of a rank-4 tensor
-        centered = flat - flat.mean(dim=(2, 3), keepdim=True)
-        var = (centered * centered).mean(dim=(2, 3), keepdim=True)
-        y = (centered * torch.rsqrt(var + self.eps)).view(b, c, h, w)
+        b, c = x.shape[:2]
+
+        def mean(t: torch.Tensor) -> torch.Tensor:  # over (C, H, W), as (B, 1, 1, 1)
+            return t.mean(dim=(2, 3), keepdim=True).view(b, 1, c, 1).mean(dim=(2, 3), keepdim=True)
+
+        centered = x - mean(x)
+        y = centered * torch.rsqrt(mean(centered * centered) + self.eps)
         if self.weight is not None:
             y = y * self.weight.view(1, c, 1, 1) + self.bias.view(1, c, 1, 1)
         return y

@@ -1,7 +1,8 @@
 """local_qkv_slices: the local (AttnMap) branch takes q, k, v as three channel slices of the
-mixed qkv tensor instead of a rank-5 reshape + transpose + unbind (which left `squeeze_copy`
-x60 outside XNNPACK and rank-5 tensors in Core ML); the attention scale is folded into the
-AttnMap's last conv, so the branch is conv -> slice -> mul -> convs -> tanh -> mul."""
+mixed qkv tensor (one `split`: native in Core ML's ANE list and ONNX; the XNNPACK lowering turns
+it into slices) instead of a rank-5 reshape + transpose + unbind (which left `squeeze_copy` x60
+outside XNNPACK and rank-5 tensors in Core ML); the attention scale is folded into the
+AttnMap's last conv, so the branch is conv -> split -> mul -> convs -> tanh -> mul."""
 from __future__ import annotations
 
 import torch
@@ -14,8 +15,7 @@ from . import override, rewrite
 def _high_fre_attention(self, x: torch.Tensor, to_qkv: nn.Module, mixer: nn.Module,
                         attn_block: nn.Module) -> torch.Tensor:
     qkv = mixer(to_qkv(x))  # channels: [q | k | v], each (m*d)
-    c = qkv.shape[1] // 3
-    q, k, v = qkv[:, :c], qkv[:, c:2 * c], qkv[:, 2 * c:]
+    q, k, v = qkv.split(qkv.shape[1] // 3, dim=1)
     return torch.tanh(attn_block(q * k)) * v  # scale already inside attn_block's last conv
 
 

@@ -44,9 +44,10 @@ class Target(ABC):
         """Write the artifact to `path`; return manifest fields (`ops`, and any extras)."""
 
     @abstractmethod
-    def runner(self, path: Path, request):
-        """A callable NCHW float32 ndarray -> logits ndarray, running the artifact in its own
-        runtime; raise `Unverifiable` when that runtime is not available here."""
+    def runner(self, path: Path, backend: str | None, threads: int | None = None):
+        """A callable NCHW float32 ndarray -> logits ndarray, running the artifact (made for
+        `backend`) in its own runtime with `threads` (None: the runtime's default); raise
+        `Unverifiable` when that runtime is not available here."""
 
 
 TARGETS: dict[str, Target] = {}

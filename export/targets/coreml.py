@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from ...models import get_config
+from .. import ane
 from ..errors import Unverifiable
 from ..inputs import preprocessing
 from ..options import COMPUTE_UNITS, DEPLOYMENT_TARGET
@@ -87,11 +88,13 @@ class CoreMLTarget(Target):
         mlmodel.save(str(path))
         spec = mlmodel.get_spec()
         ops = mil_ops(spec)
+        off_ane = ane.findings(_operations(spec))
         return {"ops": op_counts(ops),
                 "coreml": {"deployment_target": request.deployment_target,
                            "compute_units": request.compute_units, "compute_precision": "float32",
                            "mil_ops": len(ops), "transposes": ops.count("transpose"),
-                           "max_tensor_rank": max_tensor_rank(spec), "input": INPUT_NAME, "output": OUTPUT_NAME}}
+                           "max_tensor_rank": max_tensor_rank(spec), "off_ane_list": off_ane,
+                           "input": INPUT_NAME, "output": OUTPUT_NAME}}
 
     @staticmethod
     def _describe(mlmodel, request, example: torch.Tensor) -> None:
@@ -114,7 +117,7 @@ class CoreMLTarget(Target):
             "com.cloformer.compute_units": request.compute_units,
         })
 
-    def runner(self, path: Path, request):
+    def runner(self, path: Path, backend: str | None, threads: int | None = None):
         raise Unverifiable("Core ML models run only on Apple platforms (MLModel.predict is macOS-only); "
                            "the Linux MIL reference evaluator is tracked in its own issue")
 

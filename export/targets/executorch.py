@@ -6,6 +6,7 @@ kernels). Parity runs the `.pte` in `executorch.runtime`.
 """
 from __future__ import annotations
 
+import itertools
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,6 +54,20 @@ def partitioners(request) -> list:
             compute_precision=ct.precision.FLOAT32)
         return [CoreMLPartitioner(compile_specs=specs)]
     return []
+
+
+def _as_slices(x: torch.Tensor, sizes, dim: int = 0) -> list[torch.Tensor]:
+    if isinstance(sizes, int):  # split.Tensor: chunks of `sizes`, the last one shorter
+        sizes = [min(sizes, x.shape[dim] - start) for start in range(0, x.shape[dim], sizes)]
+    starts = [0, *itertools.accumulate(sizes)]
+    return [torch.ops.aten.slice.Tensor(x, dim, a, b) for a, b in itertools.pairwise(starts)]
+
+
+def _splits_as_slices(program: torch.export.ExportedProgram) -> torch.export.ExportedProgram:
+    """XNNPACK delegates static slices but not `split_with_sizes` (the deploy form's channel
+    split, native in Core ML and ONNX): lower each split to slices for it."""
+    aten = torch.ops.aten
+    return program.run_decompositions({aten.split.Tensor: _as_slices, aten.split_with_sizes.default: _as_slices})
 
 
 @contextmanager
@@ -104,6 +119,8 @@ class ExecuTorchTarget(Target):
         from executorch.exir import to_edge_transform_and_lower
 
         program = torch.export.export(model, (example,))
+        if request.backend == "xnnpack":
+            program = _splits_as_slices(program)
         edge = to_edge_transform_and_lower(program, partitioner=partitioners(request))
         info = get_delegation_info(edge.exported_program().graph_module)
         path.write_bytes(edge.to_executorch().buffer)
@@ -115,12 +132,15 @@ class ExecuTorchTarget(Target):
                 "delegation": {"backend": request.backend, "delegated_subgraphs": info.num_delegated_subgraphs,
                                "non_delegated_ops": non_delegated, "delegated_ops": delegated}}
 
-    def runner(self, path: Path, request):
+    def runner(self, path: Path, backend: str | None, threads: int | None = None):
+        from executorch.extension.pybindings.portable_lib import _unsafe_reset_threadpool
         from executorch.runtime import Runtime
 
         with _native_stderr_silenced():
             runtime = Runtime.get()
-        needed = RUNTIME_BACKEND.get(request.backend)
+            if threads:  # one process-wide pool: set for the artifact about to run
+                _unsafe_reset_threadpool(threads)
+        needed = RUNTIME_BACKEND.get(backend)
         if needed and needed not in runtime.backend_registry.registered_backend_names:
             raise Unverifiable(f"this executorch runtime has no {needed} (it has "
                                f"{', '.join(runtime.backend_registry.registered_backend_names)}); "

@@ -54,11 +54,13 @@ class OnnxTarget(Target):
                 "onnx": {"opset": request.opset, "nodes": len(proto.graph.node),
                          "input": INPUT_NAME, "output": OUTPUT_NAME}}
 
-    def runner(self, path: Path, request):
+    def runner(self, path: Path, backend: str | None, threads: int | None = None):
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        if threads:
+            options.intra_op_num_threads = threads
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         return lambda x: session.run(None, {INPUT_NAME: x})[0]
 

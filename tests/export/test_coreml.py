@@ -27,6 +27,8 @@ def test_program_ops_and_precision(coreml_export):
     # the deploy form: no transposes (matmul transpose flags instead), nothing above rank 4
     assert manifest["coreml"]["transposes"] == manifest["ops"].get("transpose", 0) == 0
     assert manifest["coreml"]["max_tensor_rank"] == 4
+    # every op on the ANE list (export/ane.py) and within its limits
+    assert manifest["coreml"]["off_ane_list"] == {} and "slice_by_index" not in manifest["ops"]
     assert spec.specificationVersion == 8  # iOS17
     # fp32 compute precision: no casts to fp16 were inserted
     assert "cast" not in manifest["ops"]

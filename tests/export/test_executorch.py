@@ -58,3 +58,19 @@ def test_coreml_backend_is_one_delegate_and_unverified_here(executorch_coreml_ex
     assert manifest["delegation"]["delegated_subgraphs"] == 1 and manifest["delegation"]["non_delegated_ops"] == {}
     parity = manifest["parity"]
     assert parity["status"] == "unverified" and "CoreMLBackend" in parity["reason"]
+
+
+def test_splits_become_slices_for_xnnpack():
+    from cloformer.export.targets.executorch import _splits_as_slices
+
+    class Splits(torch.nn.Module):
+        def forward(self, x):
+            a, b, c = x.split(3, dim=1)  # chunks of 3: the last one shorter
+            d, e = x.split([1, 7], dim=1)
+            return a * 2, b, c, d, e
+
+    x = torch.randn(1, 8, 4, 4)
+    program = _splits_as_slices(torch.export.export(Splits(), (x,)))
+    targets = {str(n.target) for n in program.graph.nodes if n.op == "call_function"}
+    assert not any("split" in t for t in targets) and "aten.slice.Tensor" in targets
+    assert all(torch.equal(got, want) for got, want in zip(program.module()(x), Splits()(x)))

@@ -26,7 +26,7 @@ class FakeTarget(Target):
         self.model = model
         return {"ops": {"fake_op": 1}}
 
-    def runner(self, path, request):
+    def runner(self, path, backend, threads=None):
         assert path.read_bytes() == b"artifact"
         return lambda x: self.model(torch.from_numpy(x)).detach().numpy() + self.offset
 
