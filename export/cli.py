@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import sys
 import warnings
 from pathlib import Path
 
 from ..models import DEFAULT_MODEL, list_models
-from .errors import ExportError, UsageError
+from .errors import UsageError, run_cli
 from .pipeline import run
 from .report import report
 from .request import ExportRequest
@@ -99,27 +97,12 @@ def _quiet_libraries() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
+    def body() -> None:
         request, wants_report = request_from_args(argv)
         _quiet_libraries()
         if wants_report:
             print(report(request), end="")
-            return 0
+            return
         for path in run(request):
             print(path)
-        return 0
-    except ExportError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return e.exit_code
-    except FileExistsError as e:
-        print(f"{PROG}: error: {e} already exists; pass --overwrite to replace it", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; nothing was left behind for the unfinished artifact", file=sys.stderr)
-        return 130
-    except Exception as e:  # a bug or a library failure: one line unless asked for the traceback
-        if os.environ.get("CLOFORMER_DEBUG"):
-            raise
-        print(f"{PROG}: error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
-              "(set CLOFORMER_DEBUG=1 for the traceback)", file=sys.stderr)
-        return 1
+    return run_cli(PROG, body)

@@ -1,7 +1,10 @@
+import time
+
 import numpy as np
 import pytest
 
-from cloformer.runtime_bench.protocol import Protocol, measure, percentile, summarize, trimmed_mean
+from cloformer.runtime_bench.protocol import (Protocol, intervals, invalid_reasons, measure, percentile, summarize,
+                                              trimmed_mean)
 
 LATENCIES = [12.0, 10.5, 11.2, 30.0, 10.9, 11.1, 10.7, 11.0, 10.8, 11.3, 9.9, 10.6]
 
@@ -29,3 +32,33 @@ def test_measure_counts_calls():
     calls = []
     result = measure(lambda: calls.append(1), Protocol(warmup=3, rounds=2, iterations=4))
     assert len(calls) == 1 + 3 + 8 and len(result["latencies_ms"]) == 8 and result["first_ms"] >= 0
+    assert result["sustained"] is None
+    assert result["invalid_reasons"] == ["too few iterations: 8 < 30"]
+
+
+def test_sustained_mode_runs_for_the_time_and_reports_intervals():
+    calls = []
+
+    def run():
+        calls.append(1)
+        time.sleep(0.004)
+
+    result = measure(run, Protocol(warmup=1, sustained_seconds=0.25))
+    sustained = result["sustained"]
+    assert len(calls) == 1 + 1 + len(result["latencies_ms"])  # first, warm-up, timed
+    assert sum(result["latencies_ms"]) / 1e3 >= 0.2  # back to back for the whole 0.25 s
+    assert sum(row["count"] for row in sustained["intervals"]) == len(result["latencies_ms"])
+
+
+def test_intervals_and_drift():
+    starts = [0.1, 0.5, 0.9, 1.2, 1.8, 2.1, 2.5]
+    latencies = [10, 10, 12, 11, 11, 14, 12]
+    got = intervals(starts, latencies, interval_s=1.0)
+    assert [(r["start_seconds"], r["median_ms"], r["count"]) for r in got["intervals"]] == [(0, 10, 3), (1, 11, 2), (2, 13, 2)]
+    assert got["drift"] == pytest.approx(1.3)
+
+
+def test_invalid_reasons():
+    assert invalid_reasons([10.0] * 30, None) == []
+    throttled = {"drift": 1.3}
+    assert invalid_reasons([10.0] * 50, throttled) == ["throttling detected: latency drifted x1.30 (> x1.15) over the run"]

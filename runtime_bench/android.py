@@ -1,0 +1,131 @@
+"""`cloformer-bench android`: drive the companion app (android_app/) over adb on every attached
+device in parallel: push artifacts and manifests, start the app headless with the protocol as
+intent extras, wait for its result file, pull it, validate it against the schema.
+
+The contract with the app (android_app/ implements the other side):
+  am start -n org.cloformer.bench/.BenchmarkActivity
+     --es artifact /data/local/tmp/cloformer/<artifact>   (its manifest beside it, <artifact>.json)
+     --es run_id <id> --ei warmup W --ei rounds R --ei iterations I --ei threads T
+     [--ef sustained_seconds S] --ef cooldown_seconds C
+  -> the app writes <RESULT_DIR>/<id>.json (atomically: temp name, then rename) and finishes.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from ..export import manifest as manifests
+from ..export.errors import ExportError, UsageError
+from . import result as results
+from .protocol import Protocol
+
+PACKAGE = "org.cloformer.bench"
+ACTIVITY = f"{PACKAGE}/.BenchmarkActivity"
+DEVICE_DIR = "/data/local/tmp/cloformer"
+RESULT_DIR = f"/sdcard/Android/data/{PACKAGE}/files/results"
+APK_HINT = "adb install android_app/build/cloformer-bench.apk (see android_app/README.md)"
+POLL_SECONDS = 1.0
+
+
+class DeviceError(ExportError):
+    """One device failed (timeout, app missing, bad result); the others carry on."""
+
+
+def _adb(*args: str, serial: str | None = None, timeout: float = 120) -> str:
+    command = ["adb", *(("-s", serial) if serial else ()), *args]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise DeviceError(f"{serial or 'adb'}: `adb {' '.join(args)}` did not answer in {timeout:.0f} s") from None
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise DeviceError(f"{serial or 'adb'}: `adb {' '.join(args)}` failed: {detail[-1] if detail else done.returncode}")
+    return done.stdout
+
+
+def attached(serials: list[str]) -> list[str]:
+    """The devices to use: the requested serials, or every attached one; usage errors otherwise."""
+    if shutil.which("adb") is None:
+        raise UsageError("adb not found on PATH; install Android platform-tools (apt install adb) and retry")
+    ready = [line.split()[0] for line in _adb("devices").splitlines()[1:]
+             if len(line.split()) >= 2 and line.split()[1] == "device"]
+    if not ready:
+        raise UsageError("no Android device attached (adb devices lists none ready); "
+                         "connect one with USB debugging on, or skip the android step")
+    missing = [s for s in serials if s not in ready]
+    if missing:
+        raise UsageError(f"--serial {', '.join(missing)} not attached; attached: {', '.join(ready)}")
+    return serials or ready
+
+
+def _extras(protocol: Protocol, threads: int) -> list[str]:
+    extras = ["--ei", "warmup", str(protocol.warmup), "--ei", "rounds", str(protocol.rounds),
+              "--ei", "iterations", str(protocol.iterations), "--ei", "threads", str(threads),
+              "--ef", "cooldown_seconds", str(protocol.cooldown_seconds)]
+    if protocol.sustained_seconds:
+        extras += ["--ef", "sustained_seconds", str(protocol.sustained_seconds)]
+    return extras
+
+
+def run_on_device(serial: str, artifacts: list[Path], protocol: Protocol, threads: int, timeout: float,
+                  output: Path) -> list[Path]:
+    if PACKAGE not in _adb("shell", "pm", "path", PACKAGE, serial=serial):
+        raise DeviceError(f"{serial}: the benchmark app ({PACKAGE}) is not installed; {APK_HINT}")
+    _adb("shell", "mkdir", "-p", DEVICE_DIR, serial=serial)
+    written = []
+    for artifact in artifacts:
+        on_device = f"{DEVICE_DIR}/{artifact.name}"
+        _adb("push", str(artifact), on_device, serial=serial)
+        _adb("push", str(manifests.manifest_path(artifact)), on_device + ".json", serial=serial)
+        run_id = uuid.uuid4().hex[:12]
+        remote = f"{RESULT_DIR}/{run_id}.json"
+        _adb("shell", "am", "start", "-W", "-n", ACTIVITY, "--es", "artifact", on_device, "--es", "run_id", run_id,
+             *_extras(protocol, threads), serial=serial)
+        deadline = time.monotonic() + timeout
+        while remote not in _adb("shell", f"ls {remote} 2>/dev/null || true", serial=serial):
+            if time.monotonic() > deadline:
+                raise DeviceError(f"{serial}: no result for {artifact.name} after {timeout:.0f} s "
+                                  f"(the app writes {remote}); raise --timeout or check `adb logcat -s CloFormerBench`")
+            time.sleep(POLL_SECONDS)
+        output.mkdir(parents=True, exist_ok=True)
+        local = output / f".{serial}_{run_id}.pulled"
+        _adb("pull", remote, str(local), serial=serial)
+        try:
+            result = results.load(local)
+        except results.ResultError as e:
+            raise DeviceError(f"{serial}: the app's result breaks the schema: {str(e).split(': ', 1)[1]}") from None
+        finally:
+            local.unlink(missing_ok=True)
+        written.append(results.write(result, output))
+    return written
+
+
+def run(artifacts: list[Path], serials: list[str], protocol: Protocol, threads: int, timeout: float,
+        output: Path, say: Callable[[str], None] = print) -> tuple[list[Path], list[str]]:
+    """Every artifact on every device, devices in parallel; returns the result files and one
+    line per failed device (a failure on one device does not stop the others)."""
+    for artifact in artifacts:
+        if artifact.suffix not in (".pte", ".onnx") or not manifests.manifest_path(artifact).is_file():
+            raise UsageError(f"{artifact}: the Android app runs .pte and .onnx artifacts with their manifest "
+                             "beside them (made by cloformer-export)")
+    devices = attached(serials)
+    written, failures = [], []
+    with ThreadPoolExecutor(max_workers=len(devices)) as pool:
+        futures = {serial: pool.submit(run_on_device, serial, artifacts, protocol, threads, timeout, output)
+                   for serial in devices}
+        for serial, future in futures.items():
+            try:
+                paths = future.result()
+            except DeviceError as e:
+                failures.append(str(e))
+                say(f"device failed: {e}")
+                continue
+            written += paths
+            for path in paths:
+                say(f"{serial}: {path}")
+    return written, failures

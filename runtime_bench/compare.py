@@ -1,0 +1,122 @@
+"""`cloformer-bench compare`: results from host runs and the apps merged into one table
+(Markdown and CSV) and plots (PNG)."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+from ..models import list_models
+from . import result as results
+
+COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "threads", "median_ms", "p90_ms",
+           "p99_ms", "trimmed_mean_ms", "std_ms", "min_ms", "first_ms", "load_ms", "peak_rss_mb", "n", "valid")
+
+
+def row(r: dict) -> dict:
+    s = r["stats"]
+    return {
+        "device": f"{r['device']['model']} ({r['device']['kind']})", "model": r["model"],
+        "input": "x".join(map(str, r["input_shape"][2:])), "runtime": r["runtime"]["name"],
+        "backend": r["runtime"]["backend"], "precision": r["precision"],
+        "threads": r["runtime"]["threads"] if r["runtime"]["threads"] is not None else "",
+        "median_ms": f"{s['median']:.2f}", "p90_ms": f"{s['p90']:.2f}", "p99_ms": f"{s['p99']:.2f}",
+        "trimmed_mean_ms": f"{s['trimmed_mean']:.2f}", "std_ms": f"{s['std']:.2f}", "min_ms": f"{s['min']:.2f}",
+        "first_ms": f"{r['first_ms']:.1f}", "load_ms": f"{r['load_ms']:.0f}",
+        "peak_rss_mb": "" if r["memory"]["peak_rss_mb"] is None else f"{r['memory']['peak_rss_mb']:.0f}",
+        "n": len(r["latencies_ms"]), "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
+    }
+
+
+def _sorted(loaded: list[dict]) -> list[dict]:
+    order = {name: i for i, name in enumerate(list_models())}  # smallest variant first
+    return sorted(loaded, key=lambda r: (r["device"]["model"], order.get(r["model"], len(order)), r["model"],
+                                         r["input_shape"], r["runtime"]["name"], r["runtime"]["backend"], r["precision"]))
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(str(r[c]) for c in COLUMNS) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _plots(loaded: list[dict], output: Path) -> list[Path]:
+    os.environ.setdefault("MPLBACKEND", "Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
+    def series(r: dict) -> str:
+        return f"{r['runtime']['name']} {r['runtime']['backend']} {r['precision']}"
+
+    def group(r: dict) -> str:
+        return f"{r['model']} {'x'.join(map(str, r['input_shape'][2:]))}\n{r['device']['model']} ({r['device']['kind']})"
+
+    written = []
+    groups, names = list(dict.fromkeys(map(group, loaded))), list(dict.fromkeys(map(series, loaded)))
+    width = 0.8 / len(names)
+    fig, ax = plt.subplots(figsize=(max(7.0, 1.2 + 0.5 * len(loaded)), 4.8))
+    for i, name in enumerate(names):
+        members = [r for r in loaded if series(r) == name]
+        x = [groups.index(group(r)) - 0.4 + width * (i + 0.5) for r in members]
+        medians = [r["stats"]["median"] for r in members]
+        whiskers = [r["stats"]["p90"] - r["stats"]["median"] for r in members]
+        bars = ax.bar(x, medians, width, yerr=[[0] * len(members), whiskers], capsize=3, label=name)
+        for bar, r in zip(bars, members):
+            if not r["valid"]:
+                bar.set_hatch("//")
+    ax.set_xticks(range(len(groups)), groups, fontsize=8)
+    ax.set_ylabel("latency, ms (median; whisker: p90)")
+    ax.set_title("CloFormer latency by model, device and runtime (hatched: invalid run)", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    written.append(_save(fig, output / "latency.png"))
+    plt.close(fig)
+
+    sustained = [r for r in loaded if r["sustained"]]
+    if sustained:
+        fig, ax = plt.subplots(figsize=(7, 4.2))
+        for r in sustained:
+            rows = r["sustained"]["intervals"]
+            ax.plot([x["start_seconds"] for x in rows], [x["median_ms"] for x in rows], marker=".",
+                    label=f"{group(r)} {series(r)}".replace("\n", " "))
+        ax.set_xlabel("time into the sustained run, s")
+        ax.set_ylabel("median latency per interval, ms")
+        ax.set_title("Sustained runs: latency over time (drift = thermal proxy)")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        written.append(_save(fig, output / "sustained.png"))
+        plt.close(fig)
+    return written
+
+
+def _save(fig, path: Path) -> Path:
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    fig.savefig(tmp, dpi=120)
+    os.replace(tmp, path)
+    return path
+
+
+def _write(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return path
+
+
+def compare(paths: list[Path], output: Path) -> tuple[str, list[Path]]:
+    """Validate every file first (one bad file: `ResultError` naming it, nothing written), then
+    write table.md, table.csv and the plots into `output`; return the Markdown and the files."""
+    loaded = _sorted([results.load(p) for p in paths])
+    rows = [row(r) for r in loaded]
+    output.mkdir(parents=True, exist_ok=True)
+    table = markdown(rows)
+    written = [_write(output / "table.md", table), _write(output / "table.csv", csv_text(rows))]
+    return table, written + _plots(loaded, output)

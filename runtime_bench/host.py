@@ -1,0 +1,138 @@
+"""`cloformer-bench host`: latency of eager torch, ONNX Runtime and ExecuTorch on this machine,
+each run through the one protocol and written as one result file."""
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import torch
+
+from ..export import manifest as manifests
+from ..export.errors import Unverifiable, UsageError
+from ..export.inputs import random_input
+from ..export.targets import TARGETS
+from ..models import create_model
+from . import result as results
+from .protocol import Protocol, measure
+
+TOOL = "cloformer-bench host"
+RUNTIMES = ("torch", "onnxruntime", "executorch")
+
+
+def device() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return {"kind": "host", "model": platform.node() or "host", "os": f"{platform.system()} {platform.release()}",
+            "soc": cpu, "cores": os.cpu_count() or 1, "serial": None}
+
+
+def _reset_peak_rss() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # Linux: VmHWM restarts from the current RSS
+    except OSError:
+        pass  # elsewhere the peak is the process's since it started
+
+
+def _peak_rss_mb() -> float:
+    try:
+        status = Path("/proc/self/status").read_text()
+        return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@dataclass
+class Subject:
+    """One thing to measure: how to load it, and what it is."""
+    model: str
+    runtime: str
+    backend: str
+    input_shape: list[int]
+    precision: str
+    path: Path | None
+    sha256: str | None
+    load: Callable[[int], Callable]  # threads -> run(x)
+
+
+def eager(model: str, input_shape: list[int]) -> Subject:
+    def load(threads: int):
+        torch.set_num_threads(threads)
+        net = create_model(model)
+        return lambda x: net(torch.from_numpy(x))
+    return Subject(model, "torch", "eager", input_shape, "fp32", None, None, load)
+
+
+def artifact(path: Path) -> Subject:
+    manifest_file = manifests.manifest_path(path)
+    if not path.exists():
+        raise UsageError(f"artifact {path} does not exist; export it with cloformer-export")
+    if not manifest_file.is_file():
+        raise UsageError(f"{path} has no manifest beside it ({manifest_file.name}); "
+                         "benchmark artifacts made by cloformer-export")
+    m = manifests.read(manifest_file)
+    target = TARGETS[m["target"]]
+    runtime = target.runtime.split(".")[0]
+    backend = m["backend"] or {"onnxruntime": "CPUExecutionProvider"}.get(runtime, runtime)
+    return Subject(m["model"], runtime, backend, m["input_shape"], m["precision"], path, m["sha256"],
+                   lambda threads: target.runner(path, m["backend"], threads))
+
+
+def _process_setup(runtime: str) -> None:
+    """Once per process: load the runtime's library and register its kernels (seconds for
+    ExecuTorch's first `Runtime.get()`), so that load_ms is the model's own load."""
+    if runtime == "executorch":
+        from executorch.runtime import Runtime
+
+        Runtime.get()
+    elif runtime == "onnxruntime":
+        import onnxruntime  # noqa: F401
+
+
+def bench(subject: Subject, protocol: Protocol, threads: int) -> dict:
+    """Load, measure, and return the validated result (raises `Unverifiable` if the runtime
+    cannot run the artifact here)."""
+    b, _, h, w = subject.input_shape
+    x = random_input(h, w, b).numpy()
+    _process_setup(subject.runtime)
+    _reset_peak_rss()
+    start = time.perf_counter()
+    run = subject.load(threads)
+    load_ms = (time.perf_counter() - start) * 1e3
+    with torch.no_grad():
+        measured = measure(lambda: run(x), protocol)
+    return results.new(
+        tool=TOOL, device=device(),
+        runtime={"name": subject.runtime, "version": version(subject.runtime), "backend": subject.backend,
+                 "threads": threads},
+        model=subject.model, artifact={"path": str(subject.path) if subject.path else None, "sha256": subject.sha256},
+        input_shape=subject.input_shape, precision=subject.precision, protocol=protocol, load_ms=load_ms,
+        measured=measured, memory={"peak_rss_mb": round(_peak_rss_mb(), 1), "pss_mb": None})
+
+
+def run(subjects: list[Subject], protocol: Protocol, threads: int, output: Path,
+        say: Callable[[str], None] = print) -> list[Path]:
+    """Measure each subject in turn; write one result each; skip (with a line) what cannot run here."""
+    written = []
+    for subject in subjects:
+        label = f"{subject.model} {subject.runtime} ({subject.backend})"
+        try:
+            result = bench(subject, protocol, threads)
+        except Unverifiable as e:
+            say(f"skipped {label}: {e}")
+            continue
+        path = results.write(result, output)
+        stats = result["stats"]
+        flag = "" if result["valid"] else f"  INVALID: {'; '.join(result['invalid_reasons'])}"
+        say(f"{label}: median {stats['median']:.2f} ms, p90 {stats['p90']:.2f} ms -> {path}{flag}")
+        written.append(path)
+    return written

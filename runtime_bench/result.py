@@ -1,0 +1,82 @@
+"""The benchmark result: one JSON file per measurement, checked against `result.schema.json`
+(the contract shared with the Android and iOS apps)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import datetime, timezone
+from importlib import resources
+from importlib.metadata import version
+from pathlib import Path
+
+import jsonschema
+
+from ..export.errors import UsageError
+from .protocol import Protocol
+
+SCHEMA_VERSION = 1
+SCHEMA = json.loads(resources.files(__package__).joinpath("result.schema.json").read_text())
+_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+
+
+class ResultError(UsageError):
+    """A result file that cannot be read or breaks the schema: names the file and the field."""
+
+
+def validate(result: dict, source: str) -> dict:
+    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(result))
+    if error is not None:
+        field = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ResultError(f"{source}: field {field}: {error.message}")
+    return result
+
+
+def load(path: Path) -> dict:
+    try:
+        result = json.loads(Path(path).read_text())
+    except OSError as e:
+        raise ResultError(f"{path}: cannot read it ({e.strerror})") from None
+    except json.JSONDecodeError as e:
+        raise ResultError(f"{path}: not JSON ({e.msg} at line {e.lineno})") from None
+    return validate(result, str(path))
+
+
+def new(*, tool: str, device: dict, runtime: dict, model: str, artifact: dict, input_shape: list[int],
+        precision: str, protocol: Protocol, load_ms: float, measured: dict, memory: dict) -> dict:
+    """A result from the protocol's measurement (`protocol.measure`) and its context."""
+    reasons = measured["invalid_reasons"]
+    result = {
+        "schema_version": SCHEMA_VERSION,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "tool": {"name": tool, "version": version("cloformer")},
+        "device": device, "runtime": runtime, "model": model, "artifact": artifact,
+        "input_shape": list(input_shape), "precision": precision,
+        "protocol": {"warmup": protocol.warmup, "rounds": protocol.rounds, "iterations": protocol.iterations,
+                     "trim": protocol.trim, "sustained_seconds": protocol.sustained_seconds,
+                     "cooldown_seconds": protocol.cooldown_seconds},
+        "load_ms": load_ms, "first_ms": measured["first_ms"], "latencies_ms": measured["latencies_ms"],
+        "stats": measured["stats"], "memory": memory, "sustained": measured["sustained"],
+        "valid": not reasons, "invalid_reasons": reasons,
+    }
+    return validate(result, "new result")
+
+
+def file_name(result: dict) -> str:
+    runtime = result["runtime"]
+    parts = [result["device"]["model"], result["model"], "x".join(map(str, result["input_shape"][2:])),
+             runtime["name"], runtime["backend"], result["precision"], result["created"]]
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts)) + ".json"
+
+
+def write(result: dict, directory: Path) -> Path:
+    """Write atomically (temp name, then rename) under a name that says what was measured."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path, n = directory / file_name(result), 1
+    while path.exists():  # the same measurement repeated within a second: never overwrite
+        n += 1
+        path = directory / file_name(result).replace(".json", f"_{n}.json")
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(result, indent=1) + "\n")
+    os.replace(tmp, path)
+    return path

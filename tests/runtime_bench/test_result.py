@@ -1,0 +1,53 @@
+import json
+
+import pytest
+
+from cloformer.runtime_bench import result as results
+from cloformer.runtime_bench.result import ResultError
+
+from .conftest import make_result
+
+
+def test_a_new_result_is_valid_and_round_trips(tmp_path):
+    made = make_result()
+    assert made["valid"] and made["invalid_reasons"] == [] and made["schema_version"] == 1
+    path = results.write(made, tmp_path)
+    assert path.name.startswith("Pixel-8_cloformer_xxs_224x224_executorch_xnnpack_fp32_")
+    assert results.load(path) == made
+    again = results.write(made, tmp_path)  # same second, same measurement: a second file
+    assert again != path and again.name.endswith("_2.json")
+
+
+def test_invalid_runs_say_why():
+    few = make_result(latencies=[10.0] * 12)
+    assert not few["valid"] and few["invalid_reasons"] == ["too few iterations: 12 < 30"]
+    hot = make_result(latencies=[10.0] * 25 + [12.5] * 25, sustained=True)
+    assert not hot["valid"] and hot["invalid_reasons"][0].startswith("throttling detected: latency drifted x1.25")
+
+
+@pytest.mark.parametrize("breakage, field", [
+    (lambda r: r["stats"].pop("p90"), "stats"),
+    (lambda r: r["stats"].update(median="fast"), "stats.median"),
+    (lambda r: r["device"].update(kind="watch"), "device.kind"),
+    (lambda r: r["artifact"].update(sha256="xyz"), "artifact.sha256"),
+    (lambda r: r.update(precision="fp64"), "precision"),
+    (lambda r: r.update(schema_version=2), "schema_version"),
+    (lambda r: r.update(extra=1), "(top level)"),
+    (lambda r: r.update(created="yesterday"), "created"),
+])
+def test_a_schema_breaking_file_is_named_with_its_field(tmp_path, breakage, field):
+    made = make_result()
+    breakage(made)
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(made))
+    with pytest.raises(ResultError, match=rf"^{path}: field {field.replace('(', '[(]').replace(')', '[)]')}: "):
+        results.load(path)
+
+
+def test_unreadable_files(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ResultError, match=r"bad.json: not JSON \(Expecting property name"):
+        results.load(bad)
+    with pytest.raises(ResultError, match="missing.json: cannot read it"):
+        results.load(tmp_path / "missing.json")
