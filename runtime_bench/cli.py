@@ -36,6 +36,15 @@ def _protocol_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cooldown", type=float, default=0.0, metavar="SECONDS", help="idle before each measurement")
 
 
+def _model_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", action="append", choices=list_models(), default=[],
+                   help="measure this variant in eager torch and its ONNX and ExecuTorch (XNNPACK) exports, "
+                        f"exporting them into --exports if missing (repeatable; `all` defaults to {DEFAULT_MODEL})")
+    p.add_argument("--input-size", default="224", metavar="N|HxW", help="input size for --model (default 224)")
+    p.add_argument("--exports", type=Path, default=Path("exports"), metavar="DIR",
+                   help="where --model finds or writes its artifacts (default ./exports)")
+
+
 def _device_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--serial", action="append", default=[], help="adb serial (repeatable; default: every attached device)")
     p.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="per artifact and device (default 600)")
@@ -51,12 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     h = sub.add_parser("host", help="measure eager torch, ONNX Runtime and ExecuTorch on this machine")
     h.add_argument("artifacts", nargs="*", type=Path, metavar="ARTIFACT",
                    help=".onnx / .pte made by cloformer-export (the manifest beside it says what it is)")
-    h.add_argument("--model", action="append", choices=list_models(), default=[],
-                   help="measure this variant in eager torch and its ONNX and ExecuTorch (XNNPACK) exports, "
-                        "exporting them into --exports if missing (repeatable)")
-    h.add_argument("--input-size", default="224", metavar="N|HxW", help="input size for --model (default 224)")
-    h.add_argument("--exports", type=Path, default=Path("exports"), metavar="DIR",
-                   help="where --model finds or writes its artifacts (default ./exports)")
+    _model_flags(h)
     h.add_argument("--runtimes", default=",".join(host.RUNTIMES), metavar="LIST",
                    help=f"comma-separated subset of {','.join(host.RUNTIMES)} (default all)")
     h.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="threads for every runtime (default: all cores)")
@@ -72,10 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--output", type=Path, default=Path("results"), metavar="DIR", help="(default ./results)")
 
     al = sub.add_parser("all", help="export if needed, host runs, attached devices, then the merged table and plots")
-    al.add_argument("--model", action="append", choices=list_models(), default=[],
-                    help=f"variant (repeatable; default {DEFAULT_MODEL})")
-    al.add_argument("--input-size", default="224", metavar="N|HxW", help="(default 224)")
-    al.add_argument("--exports", type=Path, default=Path("exports"), metavar="DIR", help="(default ./exports)")
+    _model_flags(al)
     al.add_argument("--ios-results", type=Path, metavar="DIR", help="result files copied off an iOS device")
     _device_flags(al)
     al.add_argument("--comparison", type=Path, default=Path("comparison"), metavar="DIR", help="(default ./comparison)")
@@ -152,22 +153,27 @@ def _android(args, artifacts: list[Path], protocol: Protocol) -> list[Path]:
     return written
 
 
+def _compare(paths: list[Path], output: Path) -> None:
+    table, written = comparing.compare(paths, output)
+    print(table, end="")
+    for path in written:
+        print(path)
+
+
 def _all(args) -> None:
-    protocol = _protocol(args)
+    protocol, _ = _protocol(args), _threads(args)  # bad flags fail before any step runs
+    written = []
+    if args.ios_results:  # first: a bad file stops the run before the long steps
+        written += ios.collect(_result_files([args.ios_results]), args.output)
+    else:
+        print("skipped ios: no --ios-results DIR (copy the app's results off the device first; see README)")
     subjects = _subjects([], args.model or [DEFAULT_MODEL], args.input_size, args.exports, list(host.RUNTIMES))
-    written = host.run(subjects, protocol, os.cpu_count() or 1, args.output)
+    written += host.run(subjects, protocol, os.cpu_count() or 1, args.output)
     try:
         written += _android(args, [s.path for s in subjects if s.path], protocol)
     except UsageError as e:  # no adb or no device: the other steps still count
         print(f"skipped android: {e}")
-    if args.ios_results:
-        written += ios.collect(_result_files([args.ios_results]), args.output)
-    else:
-        print("skipped ios: no --ios-results DIR (copy the app's results off the device first; see README)")
-    table, files = comparing.compare(written, args.comparison)
-    print(table, end="")
-    for path in files:
-        print(path)
+    _compare(written, args.comparison)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,10 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "all":
             _all(args)
         else:
-            table, written = comparing.compare(_result_files(args.results), args.output)
-            print(table, end="")
-            for path in written:
-                print(path)
+            _compare(_result_files(args.results), args.output)
     return run_cli(PROG, body)
 
 
