@@ -81,6 +81,11 @@ def artifact(path: Path) -> Subject:
                          "benchmark artifacts made by cloformer-export")
     m = manifests.read(manifest_file)
     target = TARGETS[m["target"]]
+    if not target.measures_latency:
+        def load(threads: int):
+            raise Unverifiable(f"{target.name} latency is measured on its devices (the apps); "
+                               f"here {target.runtime} checks its numerics only")
+        return Subject(m["model"], target.name, target.name, m["input_shape"], m["precision"], path, m["sha256"], load)
     runtime = target.runtime.split(".")[0]
     backend = m["backend"] or {"onnxruntime": "CPUExecutionProvider"}.get(runtime, runtime)
     return Subject(m["model"], runtime, backend, m["input_shape"], m["precision"], path, m["sha256"],

@@ -18,6 +18,7 @@ class Target(ABC):
     runtime: str           # what parity runs the artifact in
     summary: str           # one line for --help
     options: tuple[Option, ...] = ()
+    measures_latency: bool = True  # False: the runner checks numerics only, its speed means nothing
     # Deploy-form passes this target takes, in order (see export/rewrites/): each listed pass
     # pays off on this target; `--no-rewrite` exports the model as written.
     passes: tuple[str, ...] = ()

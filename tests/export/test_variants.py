@@ -16,5 +16,4 @@ def test_all_targets(tmp_path, capsys, model, size):
     for artifact in artifacts:
         manifest = json.loads(open(artifact + ".json").read())
         assert manifest["model"] == model and manifest["input_shape"] == [1, 3, height, width]
-        expected = "unverified" if manifest["target"] == "coreml" else "pass"
-        assert manifest["parity"]["status"] == expected
+        assert manifest["parity"]["status"] == "pass"  # Core ML too: the MIL reference evaluator

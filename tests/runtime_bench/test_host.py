@@ -31,7 +31,8 @@ def test_what_cannot_run_here_is_skipped_with_the_reason(coreml_export, tmp_path
     path, _ = coreml_export
     said = []
     assert host.run([host.artifact(path)], QUICK, 1, tmp_path, say=said.append) == []
-    assert said[0].startswith("skipped cloformer_xxs coreml (coreml): Core ML models run only on Apple platforms")
+    assert said[0] == ("skipped cloformer_xxs coreml (coreml): coreml latency is measured on its devices (the apps); "
+                       "here mil-reference checks its numerics only")
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 
