@@ -48,29 +48,35 @@ def _ints(const_op) -> list[int]:
 def findings(operations: Iterable) -> dict[str, int]:
     """Every reason an op of this ML program falls outside the list, with its count
     (empty: every op is on the list and within its limits)."""
+    return dict(sorted(Counter(reason for reason, _ in off_list(operations)).items()))
+
+
+def off_list(operations: Iterable) -> list[tuple[str, str]]:
+    """(reason, MIL op name) for every op outside the list or its limits, in program order."""
     operations = list(operations)
     consts = {op.outputs[0].name: op for op in operations if op.type == "const"}
 
     def arg(op, name: str):
         return consts.get(op.inputs[name].arguments[0].name) if name in op.inputs else None
 
-    found: Counter[str] = Counter()
+    found: list[tuple[str, str]] = []
     for op in operations:
+        name = op.outputs[0].name if op.outputs else op.type
         if op.type in NOT_RUN:
             continue
         if op.type not in ANE_OPS:
-            found[f"{op.type} (not on the list)"] += 1
+            found.append((f"{op.type} (not on the list)", name))
         rank = max((out.type.tensorType.rank for out in op.outputs if out.type.HasField("tensorType")), default=0)
         if rank > MAX_RANK:
-            found[f"{op.type} (rank {rank} > {MAX_RANK})"] += 1
+            found.append((f"{op.type} (rank {rank} > {MAX_RANK})", name))
         if op.type == "conv":
             weight, dilations = arg(op, "weight"), arg(op, "dilations")
             kernel = [d.constant.size for d in weight.outputs[0].type.tensorType.dimensions][2:] if weight else []
             if any(k > MAX_CONV_KERNEL for k in kernel):
-                found[f"conv (kernel {'x'.join(map(str, kernel))} > {MAX_CONV_KERNEL})"] += 1
+                found.append((f"conv (kernel {'x'.join(map(str, kernel))} > {MAX_CONV_KERNEL})", name))
             if dilations and any(d != 1 for d in _ints(dilations)):
-                found["conv (dilated)"] += 1
+                found.append(("conv (dilated)", name))
         window = arg(op, "kernel_sizes") if op.type in ("avg_pool", "max_pool") else None
         if window and any(k > MAX_POOL_WINDOW for k in _ints(window)):
-            found[f"{op.type} (window > {MAX_POOL_WINDOW})"] += 1
-    return dict(sorted(found.items()))
+            found.append((f"{op.type} (window > {MAX_POOL_WINDOW})", name))
+    return found

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from ..models import ModelError, create_model
-from . import files, manifest, parity, rewrites
+from . import files, manifest, parity, placement, rewrites
 from .errors import ExportError, UsageError
 from .inputs import parity_inputs, random_input
 from .request import ExportRequest
@@ -68,12 +68,16 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
             fields = target.export(deploy, example, request, tmp)
             fields["rewrites"] = list(passes)
             fields["rewrite_counts"] = counts
+            if "placement" in fields:
+                fields["placement"] = placement.summarize(fields["placement"], passes)
             export_seconds = time.perf_counter() - start
         with progress.step(f"[{target.tag(request)}] parity in {target.runtime}"):
             start = time.perf_counter()
             checked = parity.check(cases, lambda: target.runner(tmp, target.backend(request)), target.runtime)
             parity_seconds = time.perf_counter() - start
         _report(checked, target, request, progress)
+        if "placement" in fields and not progress.quiet:
+            print(placement.table(fields["placement"]), file=sys.stderr)
         if checked["status"] == "fail":
             raise ExportError(f"{target.tag(request)} parity failed: max abs diff {checked['max_abs_diff']:.3g} "
                               f"(tolerance {checked['tolerance']['max_abs_diff']:g}), cosine {checked['cosine']:.6f}; "

@@ -26,7 +26,11 @@ def _graph_rows(tag: str, naive: dict, deploy: dict) -> list[tuple[str, str, str
         return [(f"{tag}: delegated subgraphs", str(a["delegated_subgraphs"]), str(b["delegated_subgraphs"])),
                 (f"{tag}: ops outside the delegate", _ops(a["non_delegated_ops"]), _ops(b["non_delegated_ops"]))]
     if "onnx" in naive:
-        return [(f"{tag}: nodes", str(naive["onnx"]["nodes"]), str(deploy["onnx"]["nodes"]))]
+        def ep(entry: dict) -> str:
+            off = ", ".join(f"{item['op']} x{item['count']}" for item in entry["off"]) or "none"
+            return f"{entry['ops_on_path']}/{entry['ops']} nodes, {entry['partitions']} partition(s); off: {off}"
+        return [(f"{tag}: nodes", str(naive["onnx"]["nodes"]), str(deploy["onnx"]["nodes"]))] + [
+            (f"{tag}: {a['path']}", ep(a), ep(b)) for a, b in zip(naive["placement"], deploy["placement"])]
     a, b = naive["coreml"], deploy["coreml"]
     changed = sorted(set(naive["ops"]) | set(deploy["ops"]))
     diff = ", ".join(f"{op} {naive['ops'].get(op, 0)}->{deploy['ops'].get(op, 0)}" for op in changed

@@ -14,12 +14,16 @@ import torch.nn as nn
 
 Pass = Callable[[nn.Module], int]
 PASSES: dict[str, Pass] = {}
+# Pass -> fragments of the op names (ONNX, ExecuTorch, MIL findings) it removes from a graph:
+# the placement report names it as the fix for those ops.
+REMOVES: dict[str, tuple[str, ...]] = {}
 
 
-def rewrite(name: str) -> Callable[[Pass], Pass]:
+def rewrite(name: str, removes: tuple[str, ...] = ()) -> Callable[[Pass], Pass]:
     """Register a pass under `name` (the name the manifest's `rewrites` lists)."""
     def register(fn: Pass) -> Pass:
         PASSES[name] = fn
+        REMOVES[name] = removes
         return fn
     return register
 

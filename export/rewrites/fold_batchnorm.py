@@ -8,7 +8,7 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 from . import rewrite
 
 
-@rewrite("fold_batchnorm")
+@rewrite("fold_batchnorm", removes=("batch_norm", "BatchNormalization"))
 def fold_batchnorm(model: nn.Module) -> int:
     folded = 0
     for seq in model.modules():

@@ -31,7 +31,7 @@ def _low_fre_attention(self, x: torch.Tensor, to_q: nn.Module, to_kv: nn.Module,
     return torch.bmm(v, attn.transpose(1, 2)).view(b, heads * d, h, w)
 
 
-@rewrite("global_attention_bmm")
+@rewrite("global_attention_bmm", removes=("expand", "squeeze", "reshape (rank 5", "transpose (rank 5"))
 def global_attention_bmm(model: nn.Module) -> int:
     rewritten = 0
     for attn in model.modules():

@@ -36,6 +36,9 @@ class MeanLayerNorm(nn.Module):
         return y
 
 
-@rewrite("groupnorm_as_mean")
+# Core ML decomposes GroupNorm into rank-5 reduce_mean / sub / square / sqrt / real_div / add.
+@rewrite("groupnorm_as_mean", removes=("group_norm", "InstanceNormalization", "reduce_mean (rank 5", "sub (rank 5",
+                                       "square (rank 5", "sqrt (rank 5", "real_div (rank 5", "add (rank 5",
+                                       "reshape (rank 5"))
 def groupnorm_as_mean(model: nn.Module) -> int:
     return replace_modules(model, lambda m: isinstance(m, nn.GroupNorm) and m.num_groups == 1, MeanLayerNorm)

@@ -26,7 +26,7 @@ def _fold_scale(attn_map: nn.Module, scale: float) -> None:
     last.bias.mul_(scale)
 
 
-@rewrite("local_qkv_slices")
+@rewrite("local_qkv_slices", removes=("squeeze", "unbind", "reshape (rank 5", "split (rank 5", "transpose (rank 5"))
 def local_qkv_slices(model: nn.Module) -> int:
     rewritten = 0
     for attn in model.modules():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 import warnings
 from pathlib import Path
 
@@ -89,13 +90,19 @@ class CoreMLTarget(Target):
         mlmodel.save(str(path))
         spec = mlmodel.get_spec()
         ops = mil_ops(spec)
-        off_ane = ane.findings(_operations(spec))
+        off_ane = ane.off_list(_operations(spec))
+        compute = [op for op in ops if op != "const"]
         return {"ops": op_counts(ops),
                 "coreml": {"deployment_target": request.deployment_target,
                            "compute_units": request.compute_units, "compute_precision": "float32",
                            "mil_ops": len(ops), "transposes": ops.count("transpose"),
-                           "max_tensor_rank": max_tensor_rank(spec), "off_ane_list": off_ane,
-                           "input": INPUT_NAME, "output": OUTPUT_NAME}}
+                           "max_tensor_rank": max_tensor_rank(spec),
+                           "off_ane_list": dict(sorted(Counter(reason for reason, _ in off_ane).items())),
+                           "input": INPUT_NAME, "output": OUTPUT_NAME},
+                # modules here are MIL op names: Core ML keeps no module paths
+                "placement": [{"path": "Apple Neural Engine (op list, export/ane.py)", "partitions": None,
+                               "ops_on_path": len(compute) - len({name for _, name in off_ane}),
+                               "ops": len(compute), "off": off_ane}]}
 
     @staticmethod
     def _describe(mlmodel, request, example: torch.Tensor) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -54,6 +55,18 @@ def partitioners(request) -> list:
             compute_precision=ct.precision.FLOAT32)
         return [CoreMLPartitioner(compile_specs=specs)]
     return []
+
+
+def _outside(graph) -> list[tuple[str, str]]:
+    """(op, module path) of every compute node left outside the delegates."""
+    off = []
+    for node in graph.nodes:
+        if node.op != "call_function" or node.name.startswith(("executorch_call_delegate", "getitem")):
+            continue
+        stack = node.meta.get("nn_module_stack") or {}
+        module = list(stack.values())[-1][0] if stack else ""
+        off.append((re.sub(r"_\d+$", "", node.name), module))
+    return off
 
 
 def _as_slices(x: torch.Tensor, sizes, dim: int = 0) -> list[torch.Tensor]:
@@ -123,14 +136,21 @@ class ExecuTorchTarget(Target):
             program = _splits_as_slices(program)
         edge = to_edge_transform_and_lower(program, partitioner=partitioners(request))
         info = get_delegation_info(edge.exported_program().graph_module)
+        outside = _outside(edge.exported_program().graph)  # before to_executorch adds its memory-planning nodes
         path.write_bytes(edge.to_executorch().buffer)
         # `getitem` only unpacks a delegate's outputs: not an op that runs.
         breakdown = {op: b for op, b in info.delegation_by_operator.items() if op != "getitem"}
         non_delegated = by_count({op: b.non_delegated for op, b in breakdown.items()})
         delegated = by_count({op: b.delegated for op, b in breakdown.items()})
-        return {"ops": by_count({**non_delegated, "executorch_call_delegate": info.num_delegated_subgraphs}),
-                "delegation": {"backend": request.backend, "delegated_subgraphs": info.num_delegated_subgraphs,
-                               "non_delegated_ops": non_delegated, "delegated_ops": delegated}}
+        fields = {"ops": by_count({**non_delegated, "executorch_call_delegate": info.num_delegated_subgraphs}),
+                  "delegation": {"backend": request.backend, "delegated_subgraphs": info.num_delegated_subgraphs,
+                                 "non_delegated_ops": non_delegated, "delegated_ops": delegated}}
+        if request.backend != "portable":  # portable has no fast path to fall off
+            fields["placement"] = [{
+                "path": f"ExecuTorch {request.backend} delegate", "partitions": info.num_delegated_subgraphs,
+                "ops_on_path": sum(delegated.values()), "ops": sum(delegated.values()) + sum(non_delegated.values()),
+                "off": outside}]
+        return fields
 
     def runner(self, path: Path, backend: str | None, threads: int | None = None):
         from executorch.extension.pybindings.portable_lib import _unsafe_reset_threadpool

@@ -29,6 +29,25 @@ from . import Target, op_counts, register
 INPUT_NAME, OUTPUT_NAME = "input", "logits"
 
 
+def placement(proto) -> list[dict]:
+    """ONNX Runtime Mobile's own usability checker: which nodes the NNAPI (Android) and Core ML
+    (iOS, ML program) execution providers take, in how many partitions; node names carry the
+    module path (`/layers.0/blocks.0/norm1/InstanceNormalization`)."""
+    from onnxruntime.tools.mobile_helpers import usability_checker as checker
+
+    entries = []
+    for path, info in (
+            ("ONNX Runtime NNAPI EP (Android)", checker.check_nnapi_partitions(proto, True)),
+            ("ONNX Runtime Core ML EP (iOS)",
+             checker.check_coreml_partitions(proto, True, "coreml_supported_mlprogram_ops.md"))):
+        taken = {node.name for group in info.supported_groups for node in group}
+        off = [(node.op_type, node.name.rsplit("/", 1)[0].strip("/").replace("/", "."))
+               for node in proto.graph.node if node.name not in taken]
+        entries.append({"path": path, "partitions": info.num_partitions, "ops_on_path": len(taken),
+                        "ops": len(proto.graph.node), "off": off})
+    return entries
+
+
 class OnnxTarget(Target):
     name = "onnx"
     suffix = ".onnx"
@@ -52,7 +71,8 @@ class OnnxTarget(Target):
         onnx.save(proto, str(path))
         return {"ops": op_counts(node.op_type for node in proto.graph.node),
                 "onnx": {"opset": request.opset, "nodes": len(proto.graph.node),
-                         "input": INPUT_NAME, "output": OUTPUT_NAME}}
+                         "input": INPUT_NAME, "output": OUTPUT_NAME},
+                "placement": placement(proto)}
 
     def runner(self, path: Path, backend: str | None, threads: int | None = None):
         import onnxruntime as ort
