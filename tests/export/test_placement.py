@@ -25,8 +25,8 @@ def test_summary_groups_by_op_and_lists_modules():
          "fix": ["global_attention_bmm"]}]
     assert placement.table([entry]).splitlines() == [
         "XNNPACK: 10/14 ops on it, 3 partition(s)",
-        "  off: aten_native_group_norm_default x4 (layers.0.blocks.0.norm1, layers.0.blocks.1.norm1, "
-        "layers.0.blocks.2.norm1, ...)  fix: groupnorm_as_mean",
+        ("  off: aten_native_group_norm_default x4 (layers.0.blocks.0.norm1, layers.0.blocks.1.norm1, "
+         "layers.0.blocks.2.norm1, ...)  fix: groupnorm_as_mean"),
         "  off: aten_expand_copy_default x2 (layers.0.blocks.0.attn)  fix: global_attention_bmm"]
 
 
