@@ -123,7 +123,8 @@ def _subjects(artifacts: list[Path], models: list[str], input_size: str, exports
         if missing.targets:
             export(missing)
         subjects += [host.eager(missing.model, [1, 3, height, width])] + [host.artifact(p) for p in paths]
-    return [s for s in subjects if s.runtime in runtimes]
+    # --runtimes picks among the host's runtimes; anything else (Core ML) goes on to say why it is skipped
+    return [s for s in subjects if s.runtime in runtimes or s.runtime not in host.RUNTIMES]
 
 
 def _threads(args) -> int:
@@ -184,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
             protocol, threads = _protocol(args), _threads(args)
             subjects = _subjects(args.artifacts, args.model, args.input_size, args.exports,
                                  [r for r in args.runtimes.split(",") if r])
-            host.run(subjects, protocol, threads, args.output)
+            if not host.run(subjects, protocol, threads, args.output):
+                raise UsageError("nothing could be measured on this host (the lines above say why); "
+                                 "Core ML artifacts are measured by the iOS app (cloformer-bench ios)")
         elif args.command == "android":
             _android(args, args.artifacts, _protocol(args))
         elif args.command == "ios":

@@ -62,6 +62,7 @@ class Subject:
     path: Path | None
     sha256: str | None
     load: Callable[[int], Callable]  # threads -> run(x)
+    setup: Callable[[], None] = lambda: None  # the runtime's one-time process setup (not timed)
 
 
 def eager(model: str, input_shape: list[int]) -> Subject:
@@ -89,18 +90,7 @@ def artifact(path: Path) -> Subject:
     runtime = target.runtime.split(".")[0]
     backend = m["backend"] or {"onnxruntime": "CPUExecutionProvider"}.get(runtime, runtime)
     return Subject(m["model"], runtime, backend, m["input_shape"], m["precision"], path, m["sha256"],
-                   lambda threads: target.runner(path, m["backend"], threads))
-
-
-def _process_setup(runtime: str) -> None:
-    """Once per process: load the runtime's library and register its kernels (seconds for
-    ExecuTorch's first `Runtime.get()`), so that load_ms is the model's own load."""
-    if runtime == "executorch":
-        from executorch.runtime import Runtime
-
-        Runtime.get()
-    elif runtime == "onnxruntime":
-        import onnxruntime  # noqa: F401
+                   lambda threads: target.runner(path, m["backend"], threads), target.setup)
 
 
 def bench(subject: Subject, protocol: Protocol, threads: int) -> dict:
@@ -108,7 +98,7 @@ def bench(subject: Subject, protocol: Protocol, threads: int) -> dict:
     cannot run the artifact here)."""
     b, _, h, w = subject.input_shape
     x = random_input(h, w, b).numpy()
-    _process_setup(subject.runtime)
+    subject.setup()
     _reset_peak_rss()
     start = time.perf_counter()
     run = subject.load(threads)

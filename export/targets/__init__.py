@@ -44,6 +44,10 @@ class Target(ABC):
     def export(self, model: torch.nn.Module, example: torch.Tensor, request, path: Path) -> dict:
         """Write the artifact to `path`; return manifest fields (`ops`, and any extras)."""
 
+    def setup(self) -> None:
+        """Once per process, before a runner is timed: load the runtime's library and register
+        its kernels, so that a benchmark's load time is the model's own."""
+
     @abstractmethod
     def runner(self, path: Path, backend: str | None, threads: int | None = None):
         """A callable NCHW float32 ndarray -> logits ndarray, running the artifact (made for

@@ -152,6 +152,12 @@ class ExecuTorchTarget(Target):
                 "off": outside}]
         return fields
 
+    def setup(self) -> None:
+        from executorch.runtime import Runtime
+
+        with _native_stderr_silenced():
+            Runtime.get()  # seconds on first use: loads the library, registers kernels
+
     def runner(self, path: Path, backend: str | None, threads: int | None = None):
         from executorch.extension.pybindings.portable_lib import _unsafe_reset_threadpool
         from executorch.runtime import Runtime

@@ -74,6 +74,9 @@ class OnnxTarget(Target):
                          "input": INPUT_NAME, "output": OUTPUT_NAME},
                 "placement": placement(proto)}
 
+    def setup(self) -> None:
+        import onnxruntime  # noqa: F401
+
     def runner(self, path: Path, backend: str | None, threads: int | None = None):
         import onnxruntime as ort
 

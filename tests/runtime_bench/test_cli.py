@@ -6,13 +6,14 @@ from cloformer.runtime_bench.cli import main
 from .conftest import IPHONE, make_result
 
 
-def test_host_then_compare(onnx_export, tmp_path, capsys):
+def test_host_then_compare(onnx_export, coreml_export, tmp_path, capsys):
     path, _ = onnx_export
     results = tmp_path / "results"
-    assert main(["host", str(path), "--warmup", "0", "--rounds", "1", "--iterations", "2", "--threads", "1",
-                 "--output", str(results)]) == 0
-    line = capsys.readouterr().out.strip()
-    assert line.startswith("cloformer_xxs onnxruntime (CPUExecutionProvider): median ") and "INVALID: too few" in line
+    assert main(["host", str(path), str(coreml_export[0]), "--warmup", "0", "--rounds", "1", "--iterations", "2",
+                 "--threads", "1", "--output", str(results)]) == 0
+    measured, skipped = capsys.readouterr().out.strip().splitlines()
+    assert measured.startswith("cloformer_xxs onnxruntime (CPUExecutionProvider): median ") and "INVALID: too few" in measured
+    assert skipped.startswith("skipped cloformer_xxs coreml (coreml): coreml latency is measured on its devices")
     assert main(["compare", str(results), "--output", str(tmp_path / "cmp")]) == 0
     out = capsys.readouterr().out
     assert "| cloformer_xxs | 224x224 | onnxruntime | CPUExecutionProvider | fp32 | 1 |" in out
@@ -37,6 +38,13 @@ def test_usage_errors_are_one_line_exit_2(argv, message, capsys, tmp_path, monke
     err = capsys.readouterr().err
     assert err.startswith("cloformer-bench: error: ") and message in err and err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []  # nothing written, no exports started
+
+
+def test_only_unmeasurable_artifacts_is_a_usage_error(coreml_export, tmp_path, capsys):
+    assert main(["host", str(coreml_export[0]), "--output", str(tmp_path / "r")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.startswith("skipped cloformer_xxs coreml (coreml)")
+    assert "nothing could be measured on this host" in captured.err and not (tmp_path / "r").exists()
 
 
 def test_a_schema_breaking_result_is_named(tmp_path, capsys):
