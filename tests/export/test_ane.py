@@ -1,49 +1,31 @@
 """`ane.findings` on small ML programs converted the way the Core ML target converts."""
-import warnings
-
-import coremltools as ct
 import pytest
-import torch
 import torch.nn as nn
 
 from cloformer.export import ane
 from cloformer.export.targets.coreml import _operations
 
-
-class Lambda(nn.Module):
-    def __init__(self, fn, *modules: nn.Module) -> None:
-        super().__init__()
-        self.fn, self.layers = fn, nn.ModuleList(modules)
-
-    def forward(self, x):
-        return self.fn(x, *self.layers)
+from .coreml_programs import Fn, convert
 
 
 def findings(module: nn.Module, shape=(1, 8, 32, 32)) -> dict[str, int]:
-    x = torch.randn(shape)
-    program = torch.export.export(module.eval(), (x,)).run_decompositions({})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        mlmodel = ct.convert(program, convert_to="mlprogram", inputs=[ct.TensorType(shape=shape)],
-                             minimum_deployment_target=ct.target.iOS17, compute_precision=ct.precision.FLOAT32,
-                             skip_model_load=True)
-    return ane.findings(_operations(mlmodel.get_spec()))
+    return ane.findings(_operations(convert(module, shape).get_spec()))
 
 
 def test_listed_ops_within_limits_give_nothing():
-    block = Lambda(lambda x, conv, pool: sum(t.mean(dim=(2, 3), keepdim=True) for t in
-                                             nn.functional.gelu(pool(conv(x))).split(4, dim=1)),
-                   nn.Conv2d(8, 8, 13, padding=6, groups=8), nn.AvgPool2d(4))
+    block = Fn(lambda x, conv, pool: sum(t.mean(dim=(2, 3), keepdim=True) for t in
+                                         nn.functional.gelu(pool(conv(x))).split(4, dim=1)),
+               nn.Conv2d(8, 8, 13, padding=6, groups=8), nn.AvgPool2d(4))
     assert findings(block) == {}
 
 
 @pytest.mark.parametrize("module, expected", [
-    (Lambda(lambda x: x[:, 1:5] * 2), {"slice_by_index (not on the list)": 1}),
+    (Fn(lambda x: x[:, 1:5] * 2), {"slice_by_index (not on the list)": 1}),
     (nn.Conv2d(8, 8, 15, padding=7, groups=8), {"conv (kernel 15x15 > 13)": 1}),
     (nn.Conv2d(8, 8, 3, padding=2, dilation=2), {"conv (dilated)": 1}),
     (nn.AvgPool2d(32), {"avg_pool (window > 29)": 1}),
     # the sum's output is rank 4 again: only the ops producing rank 5 are named
-    (Lambda(lambda x: (x.view(1, 2, 4, 32, 32) * 3).sum(dim=1)), {"mul (rank 5 > 4)": 1, "reshape (rank 5 > 4)": 1}),
+    (Fn(lambda x: (x.view(1, 2, 4, 32, 32) * 3).sum(dim=1)), {"mul (rank 5 > 4)": 1, "reshape (rank 5 > 4)": 1}),
 ])
 def test_each_rule_is_reported_by_op_and_reason(module, expected):
     assert findings(module) == expected

@@ -1,7 +1,5 @@
 """The MIL reference evaluator against torch, op by op, on small programs converted the way the
 Core ML target converts them (edge cases: odd sizes, padding modes, broadcasting, axes)."""
-import warnings
-
 import coremltools as ct
 import numpy as np
 import pytest
@@ -12,25 +10,12 @@ import torch.nn.functional as F
 from cloformer.export import mil_reference
 from cloformer.export.errors import Unverifiable
 
-
-class Fn(nn.Module):
-    def __init__(self, fn, *modules: nn.Module) -> None:
-        super().__init__()
-        self.fn, self.layers = fn, nn.ModuleList(modules)
-
-    def forward(self, x):
-        return self.fn(x, *self.layers)
+from .coreml_programs import Fn
+from .coreml_programs import convert as convert_program
 
 
 def convert(module: nn.Module, shape, path, precision=ct.precision.FLOAT32):
-    x = torch.randn(shape)
-    program = torch.export.export(module.eval(), (x,)).run_decompositions({})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        mlmodel = ct.convert(program, convert_to="mlprogram", inputs=[ct.TensorType(name="input", shape=shape)],
-                             minimum_deployment_target=ct.target.iOS17, compute_precision=precision,
-                             skip_model_load=True)
-    mlmodel.save(str(path))
+    convert_program(module, shape, precision).save(str(path))
     return path
 
 
