@@ -48,7 +48,11 @@ def _ints(const_op) -> list[int]:
 def findings(operations: Iterable) -> dict[str, int]:
     """Every reason an op of this ML program falls outside the list, with its count
     (empty: every op is on the list and within its limits)."""
-    return dict(sorted(Counter(reason for reason, _ in off_list(operations)).items()))
+    return counts(off_list(operations))
+
+
+def counts(off: list[tuple[str, str]]) -> dict[str, int]:
+    return dict(sorted(Counter(reason for reason, _ in off).items()))
 
 
 def off_list(operations: Iterable) -> list[tuple[str, str]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 import warnings
 from pathlib import Path
 
@@ -97,7 +96,7 @@ class CoreMLTarget(Target):
                            "compute_units": request.compute_units, "compute_precision": "float32",
                            "mil_ops": len(ops), "transposes": ops.count("transpose"),
                            "max_tensor_rank": max_tensor_rank(spec),
-                           "off_ane_list": dict(sorted(Counter(reason for reason, _ in off_ane).items())),
+                           "off_ane_list": ane.counts(off_ane),
                            "input": INPUT_NAME, "output": OUTPUT_NAME},
                 # modules here are MIL op names: Core ML keeps no module paths
                 "placement": [{"path": "Apple Neural Engine (op list, export/ane.py)", "partitions": None,
