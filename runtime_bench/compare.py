@@ -7,6 +7,7 @@ import io
 import os
 from pathlib import Path
 
+from ..export import files
 from ..models import list_models
 from . import result as results
 
@@ -14,11 +15,18 @@ COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "threa
            "p99_ms", "trimmed_mean_ms", "std_ms", "min_ms", "first_ms", "load_ms", "peak_rss_mb", "n", "valid")
 
 
+def _device(r: dict) -> str:
+    return f"{r['device']['model']} ({r['device']['kind']})"
+
+
+def _input(r: dict) -> str:
+    return "x".join(map(str, r["input_shape"][2:]))
+
+
 def row(r: dict) -> dict:
     s = r["stats"]
     return {
-        "device": f"{r['device']['model']} ({r['device']['kind']})", "model": r["model"],
-        "input": "x".join(map(str, r["input_shape"][2:])), "runtime": r["runtime"]["name"],
+        "device": _device(r), "model": r["model"], "input": _input(r), "runtime": r["runtime"]["name"],
         "backend": r["runtime"]["backend"], "precision": r["precision"],
         "threads": r["runtime"]["threads"] if r["runtime"]["threads"] is not None else "",
         "median_ms": f"{s['median']:.2f}", "p90_ms": f"{s['p90']:.2f}", "p99_ms": f"{s['p99']:.2f}",
@@ -57,7 +65,7 @@ def _plots(loaded: list[dict], output: Path) -> list[Path]:
         return f"{r['runtime']['name']} {r['runtime']['backend']} {r['precision']}"
 
     def group(r: dict) -> str:
-        return f"{r['model']} {'x'.join(map(str, r['input_shape'][2:]))}\n{r['device']['model']} ({r['device']['kind']})"
+        return f"{r['model']} {_input(r)}\n{_device(r)}"
 
     written = []
     groups, names = list(dict.fromkeys(map(group, loaded))), list(dict.fromkeys(map(series, loaded)))
@@ -98,16 +106,16 @@ def _plots(loaded: list[dict], output: Path) -> list[Path]:
 
 
 def _save(fig, path: Path) -> Path:
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=120)
-    os.replace(tmp, path)
+    with files.staged(path) as tmp:  # keeps the .png suffix matplotlib reads the format from
+        fig.savefig(tmp, dpi=120)
+        files.commit(tmp, path, overwrite=True)
     return path
 
 
 def _write(path: Path, text: str) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    with files.staged(path) as tmp:
+        tmp.write_text(text)
+        files.commit(tmp, path, overwrite=True)
     return path
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import datetime, timezone
 from importlib import resources
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import jsonschema
 
+from ..export import files
 from ..export.errors import UsageError
 from .protocol import Protocol
 
@@ -76,7 +76,7 @@ def write(result: dict, directory: Path) -> Path:
     while path.exists():  # the same measurement repeated within a second: never overwrite
         n += 1
         path = directory / file_name(result).replace(".json", f"_{n}.json")
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(result, indent=1) + "\n")
-    os.replace(tmp, path)
+    with files.staged(path) as tmp:
+        tmp.write_text(json.dumps(result, indent=1) + "\n")
+        files.commit(tmp, path, overwrite=False)
     return path
