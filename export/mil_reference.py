@@ -154,26 +154,28 @@ def unsupported(function) -> list[str]:
     return sorted({op.op_type for op in function.operations if op.op_type != "const" and op.op_type not in OPS})
 
 
-def _store(value, var) -> np.ndarray:
+def _store(value, half: bool) -> np.ndarray:
     """What the device keeps of an op's output: its declared dtype (fp16 rounds)."""
-    from coremltools.converters.mil.mil import types
-
     array = value.numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
-    return array.astype(np.float16) if var.dtype == types.fp16 else array
+    return array.astype(np.float16) if half else array
 
 
 def evaluator(path: Path) -> Callable[[np.ndarray], np.ndarray]:
     """A callable NCHW float32 input -> logits, evaluating the saved program's ops in order;
     `Unverifiable` (naming the ops) if any has no reference implementation."""
+    from coremltools.converters.mil.mil import types
+
     function = load(path)
     missing = unsupported(function)
     if missing:
         raise Unverifiable(f"the MIL reference evaluator has no implementation of: {', '.join(missing)}")
     (input_name,) = function.inputs
     output_name = function.outputs[0].name
+    half = {var.name for var in function.inputs.values() if var.dtype == types.fp16} | {
+        var.name for op in function.operations for var in op.outputs if var.dtype == types.fp16}
 
     def run(x: np.ndarray) -> np.ndarray:
-        env: dict[str, np.ndarray] = {input_name: _store(x, function.inputs[input_name])}
+        env: dict[str, np.ndarray] = {input_name: _store(x, input_name in half)}
 
         def value(var):
             if isinstance(var, (list, tuple)):
@@ -187,6 +189,6 @@ def evaluator(path: Path) -> Callable[[np.ndarray], np.ndarray]:
                 result = OPS[op.op_type](**{name: value(var) for name, var in op.inputs.items()})
                 outputs = result if isinstance(result, tuple) else (result,)
                 for var, out in zip(op.outputs, outputs):
-                    env[var.name] = _store(out, var)
+                    env[var.name] = _store(out, var.name in half)
         return np.asarray(env[output_name], dtype=np.float32)
     return run
