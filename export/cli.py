@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=option.help, **kwargs)
     p.add_argument("--no-rewrite", action="store_true",
                    help="export the model as written, without the target's deploy-form passes (file name gets _naive)")
+    p.add_argument("--diagnose", action="store_true",
+                   help="after each parity check, compare the artifact with eager module by module and print the "
+                        "table (as cloformer-diagnose does); on a parity failure this names the diverging module")
     p.add_argument("--report", action="store_true",
                    help="export naive and deploy form of each target and print them side by side, with host latency")
     p.add_argument("--overwrite", action="store_true", help="replace existing artifacts and manifests")
@@ -83,6 +86,7 @@ def request_from_args(argv: list[str] | None = None) -> tuple[ExportRequest, boo
     return ExportRequest(model=args.model, targets=targets, height=height, width=width, batch=args.batch,
                          num_classes=args.num_classes, checkpoint=args.checkpoint, seed=args.seed,
                          output=args.output, overwrite=args.overwrite, quiet=args.quiet, rewrite=not args.no_rewrite,
+                         diagnose=args.diagnose,
                          explicit=frozenset(explicit), **options), args.report
 
 

@@ -160,9 +160,10 @@ def _store(value, half: bool) -> np.ndarray:
     return array.astype(np.float16) if half else array
 
 
-def evaluator(path: Path) -> Callable[[np.ndarray], np.ndarray]:
-    """A callable NCHW float32 input -> logits, evaluating the saved program's ops in order;
-    `Unverifiable` (naming the ops) if any has no reference implementation."""
+def environment(path: Path) -> tuple[str, Callable[[np.ndarray], dict[str, np.ndarray]]]:
+    """The program's output name, and a callable NCHW float32 input -> the value of every
+    variable (named as in the program: torch.export's node names); `Unverifiable` (naming the
+    ops) if any op has no reference implementation."""
     from coremltools.converters.mil.mil import types
 
     function = load(path)
@@ -170,11 +171,10 @@ def evaluator(path: Path) -> Callable[[np.ndarray], np.ndarray]:
     if missing:
         raise Unverifiable(f"the MIL reference evaluator has no implementation of: {', '.join(missing)}")
     (input_name,) = function.inputs
-    output_name = function.outputs[0].name
     half = {var.name for var in function.inputs.values() if var.dtype == types.fp16} | {
         var.name for op in function.operations for var in op.outputs if var.dtype == types.fp16}
 
-    def run(x: np.ndarray) -> np.ndarray:
+    def run(x: np.ndarray) -> dict[str, np.ndarray]:
         env: dict[str, np.ndarray] = {input_name: _store(x, input_name in half)}
 
         def value(var):
@@ -190,5 +190,11 @@ def evaluator(path: Path) -> Callable[[np.ndarray], np.ndarray]:
                 outputs = result if isinstance(result, tuple) else (result,)
                 for var, out in zip(op.outputs, outputs):
                     env[var.name] = _store(out, var.name in half)
-        return np.asarray(env[output_name], dtype=np.float32)
-    return run
+        return env
+    return function.outputs[0].name, run
+
+
+def evaluator(path: Path) -> Callable[[np.ndarray], np.ndarray]:
+    """A callable NCHW float32 input -> logits, evaluating the saved program's ops in order."""
+    output, run = environment(path)
+    return lambda x: np.asarray(run(x)[output], dtype=np.float32)

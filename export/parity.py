@@ -21,6 +21,14 @@ class Tolerance:
 FP32 = Tolerance(max_abs_diff=1e-4, min_cosine=0.99999)
 
 
+def sqnr_db(reference: np.ndarray, actual: np.ndarray) -> float:
+    """Signal-to-quantization-noise ratio of `actual` against `reference`, in dB (inf: equal)."""
+    ref = reference.astype(np.float64).ravel()
+    noise = float(np.sum((ref - actual.astype(np.float64).ravel()) ** 2))
+    signal = float(np.sum(ref ** 2))
+    return float("inf") if noise == 0 else float(10 * np.log10(max(signal, 1e-300) / noise))
+
+
 def compare(reference: np.ndarray, actual: np.ndarray) -> dict:
     ref = reference.astype(np.float64).ravel()
     act = actual.astype(np.float64).ravel()

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from ..models import ModelError, create_model
-from . import files, manifest, parity, placement, rewrites
+from . import diagnose, files, manifest, parity, placement, rewrites
 from .errors import ExportError, UsageError
 from .inputs import parity_inputs, random_input
 from .request import ExportRequest
@@ -37,7 +37,7 @@ class Progress:
 
 
 @contextmanager
-def _library_chatter_hidden() -> Iterator[None]:
+def library_chatter_hidden() -> Iterator[None]:
     """Exporters write progress bars and notices to stderr (coremltools: one bar per MIL
     pass); our own progress lines say what runs. CLOFORMER_DEBUG=1 shows everything."""
     if os.environ.get("CLOFORMER_DEBUG"):
@@ -62,7 +62,7 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
     example = random_input(request.height, request.width, request.batch, seed=request.seed)
     passes = target.rewrites(request) if request.rewrite else ()
     with files.staged(final) as tmp, files.staged(manifest.manifest_path(final)) as tmp_manifest:
-        with progress.step(f"[{target.tag(request)}] export"), _library_chatter_hidden():
+        with progress.step(f"[{target.tag(request)}] export"), library_chatter_hidden():
             start = time.perf_counter()
             deploy, counts = rewrites.apply(model, passes)
             fields = target.export(deploy, example, request, tmp)
@@ -76,18 +76,34 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
             checked = parity.check(cases, lambda: target.runner(tmp, target.backend(request)), target.runtime)
             parity_seconds = time.perf_counter() - start
         _report(checked, target, request, progress)
+        first = _diagnose(target, model, passes, request, tmp, cases, progress) if request.diagnose else None
         if "placement" in fields and not progress.quiet:
             print(placement.table(fields["placement"]), file=sys.stderr)
         if checked["status"] == "fail":
             raise ExportError(f"{target.tag(request)} parity failed: max abs diff {checked['max_abs_diff']:.3g} "
                               f"(tolerance {checked['tolerance']['max_abs_diff']:g}), cosine {checked['cosine']:.6f}; "
-                              "no artifact written")
+                              + (f"first diverging module: {first}; " if first else
+                                 "" if request.diagnose else "--diagnose names the module where it diverges; ")
+                              + "no artifact written")
         record = manifest.describe(request, target, tmp, final.name, fields, checked, weights,
                                    export_seconds=export_seconds, parity_seconds=parity_seconds)
         tmp_manifest.write_text(manifest.dumps(record))
         files.commit(tmp, final, request.overwrite)
         files.commit(tmp_manifest, manifest.manifest_path(final), overwrite=True)
     return final
+
+
+def _diagnose(target: Target, model: torch.nn.Module, passes: tuple[str, ...], request: ExportRequest,
+              artifact: Path, cases: dict, progress: Progress) -> str | None:
+    """Print the per-module table of the staged artifact (cloformer-diagnose); return the
+    first module where it diverges."""
+    image = torch.from_numpy(next(iter(cases.values()))[0])
+    label = target.tag(request)
+    with progress.step(f"[{label}] per-module diagnosis"):
+        probed = diagnose.probe(model, passes, request, image)
+        found = diagnose.diagnose(target, artifact, probed, label, diagnose.MIN_SQNR[request.precision])
+    print(diagnose.table(probed, [found]), end="", file=sys.stderr)
+    return found.first
 
 
 def _report(checked: dict, target: Target, request: ExportRequest, progress: Progress) -> None:
@@ -110,7 +126,7 @@ def prepare(request: ExportRequest) -> tuple[torch.nn.Module, dict, dict]:
     request.output.mkdir(parents=True, exist_ok=True)
     cases = parity.cases(model, parity_inputs(request.height, request.width, request.batch))
     weights = ({"checkpoint": str(request.checkpoint), "sha256": files.sha256(Path(request.checkpoint))}
-               if request.checkpoint else {"checkpoint": None, "init": f"random, seed {request.seed}"})
+               if request.checkpoint else {"checkpoint": None, "init": "random", "seed": request.seed})
     return model, cases, weights
 
 

@@ -26,6 +26,7 @@ class ExportRequest:
     quiet: bool = False
     precision: str = "fp32"  # the only one until reduced precisions land
     rewrite: bool = True  # apply each target's deploy-form passes
+    diagnose: bool = False  # print the per-module table after each parity check
     # Target options (see export/options.py); `explicit` holds those the user set.
     opset: int = 18
     backend: str = "xnnpack"

@@ -68,6 +68,26 @@ class CloFormer(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.forward_feature(x))
 
+    def segments(self) -> list[tuple[str, nn.Module]]:
+        """The forward pass as a chain of named modules (image -> ... -> logits): the stem, each
+        block by its module path, then `head` (norm, pool, linear). Block boundaries are the
+        places every deploy form agrees with the eager model, so a backend is compared there."""
+        blocks = [(f"layers.{i}.blocks.{j}", block) for i, layer in enumerate(self.layers)
+                  for j, block in enumerate(layer.blocks)]
+        return [("patch_embed", self.patch_embed), *blocks, ("head", ClassifierHead(self))]
+
+
+class ClassifierHead(nn.Module):
+    """The model's last segment as one module. Built on demand and holding the model's own
+    `norm`, `avgpool` and `head` (not registered on it: parameter names stay the official ones)."""
+
+    def __init__(self, model: CloFormer) -> None:
+        super().__init__()
+        self.norm, self.avgpool, self.head = model.norm, model.avgpool, model.head
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.avgpool(self.norm(x)).flatten(1))
+
 
 CONFIGS: dict[str, CloFormerConfig] = {
     "cloformer_xxs": CloFormerConfig(

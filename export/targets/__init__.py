@@ -54,6 +54,14 @@ class Target(ABC):
         `backend`) in its own runtime with `threads` (None: the runtime's default); raise
         `Unverifiable` when that runtime is not available here."""
 
+    def intermediates(self, artifact: Path, probe) -> tuple[str, dict]:
+        """(how, segment name -> value) for `cloformer-diagnose` (export/diagnose.py). By
+        default each segment is exported alone with this target's recipe and run in its
+        runtime; a target that can read values inside its artifact overrides this."""
+        from ..diagnose import PER_MODULE, per_module
+
+        return PER_MODULE, per_module(self, artifact, probe)
+
 
 TARGETS: dict[str, Target] = {}
 

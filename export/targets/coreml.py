@@ -46,6 +46,27 @@ def max_tensor_rank(spec) -> int:
                 if out.type.HasField("tensorType")), default=0)
 
 
+def _program(model: torch.nn.Module, example: torch.Tensor) -> torch.export.ExportedProgram:
+    return torch.export.export(model, (example,)).run_decompositions({})
+
+
+def _inside(node, module: str) -> bool:
+    """Whether a `torch.export` node was traced inside `module` (a module path)."""
+    stack = node.meta.get("nn_module_stack") or {}
+    return any(path == module or path.startswith(module + ".") for path, _ in stack.values())
+
+
+def _identity_input(node) -> str | None:
+    """For x (+, -, *, /) a broadcast constant, the node that MIL's no-op elimination keeps in
+    its place when the constant is the identity; None for any other op."""
+    aten = torch.ops.aten
+    if node.target not in (aten.add.Tensor, aten.sub.Tensor, aten.mul.Tensor, aten.div.Tensor):
+        return None
+    shape = node.meta["val"].shape
+    full = [a for a in node.all_input_nodes if getattr(a.meta.get("val"), "shape", None) == shape]
+    return full[0].name if len(full) == 1 else None
+
+
 def compute_unit(name: str):
     import coremltools as ct
 
@@ -73,7 +94,7 @@ class CoreMLTarget(Target):
         import coremltools as ct
 
         logging.getLogger("coremltools").setLevel(logging.ERROR)
-        program = torch.export.export(model, (example,)).run_decompositions({})
+        program = _program(model, example)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "torch 2.13 has not been tested with coremltools"
             mlmodel = ct.convert(
@@ -126,6 +147,28 @@ class CoreMLTarget(Target):
 
     def runner(self, path: Path, backend: str | None, threads: int | None = None):
         return mil_reference.evaluator(path)
+
+    def intermediates(self, artifact: Path, probe) -> tuple[str, dict]:
+        """Each segment's output read from the MIL evaluator's variables, which keep the node
+        names of the `torch.export` program the converter read (re-exported here from the
+        same deploy form; the names are deterministic)."""
+        from ..diagnose import TAPS, boundary
+
+        output, run = mil_reference.environment(artifact)
+        env = run(probe.inputs[0])
+        graph = _program(probe.model, torch.from_numpy(probe.inputs[0])).graph
+        nodes = {node.name: node for node in graph.nodes}
+        taps = {probe.names[-1]: output}
+        for name in probe.names[:-1]:
+            value = boundary(((_inside(node, name), [a.name for a in node.all_input_nodes], [node.name])
+                              for node in graph.nodes), [])
+            # MIL drops ops that compute nothing (x * 1, x + 0: an untrained norm's affine);
+            # such a value lives on in the op's input.
+            while value is not None and value not in env:
+                value = _identity_input(nodes[value])
+            if value is not None:
+                taps[name] = value
+        return TAPS, {name: env[value] for name, value in taps.items()}
 
 
 register(CoreMLTarget())

@@ -87,5 +87,39 @@ class OnnxTarget(Target):
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         return lambda x: session.run(None, {INPUT_NAME: x})[0]
 
+    def intermediates(self, artifact: Path, probe) -> tuple[str, dict]:
+        """Each segment's output made an extra graph output of the artifact and read back from
+        ONNX Runtime; the exporter names every node by its module scope."""
+        import onnx
+        import onnxruntime as ort
+
+        from ..diagnose import TAPS, boundary
+
+        proto = onnx.load(str(artifact))
+        graph = proto.graph
+        outputs = [o.name for o in graph.output]
+        taps = {probe.names[-1]: OUTPUT_NAME}
+        for name in probe.names[:-1]:
+            scope = _scope(name)
+            value = boundary(((node.name.startswith(scope), node.input, node.output) for node in graph.node), outputs)
+            if value:
+                taps[name] = value
+        graph.output.extend(onnx.helper.make_tensor_value_info(value, onnx.TensorProto.FLOAT, None)
+                            for value in taps.values() if value not in outputs)
+        session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+        values = session.run(list(taps.values()), {INPUT_NAME: probe.inputs[0]})
+        return TAPS, dict(zip(taps, values))
+
+
+def _scope(module: str) -> str:
+    """A module path as the TorchScript exporter names scopes: layers.0.blocks.1 -> /layers.0/blocks.1/."""
+    parts: list[str] = []
+    for part in module.split("."):
+        if part.isdigit() and parts:
+            parts[-1] += f".{part}"
+        else:
+            parts.append(part)
+    return "/" + "/".join(parts) + "/"
+
 
 register(OnnxTarget())

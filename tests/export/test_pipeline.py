@@ -4,7 +4,7 @@ import json
 import pytest
 import torch
 
-from cloformer.export import ExportRequest, export
+from cloformer.export import ExportRequest, export, rewrites
 from cloformer.export.errors import ExportError
 from cloformer.export.targets import TARGETS, Target
 
@@ -60,8 +60,26 @@ def test_success_writes_artifact_and_manifest(fake, tmp_path):
 
 def test_parity_failure_leaves_nothing(fake, tmp_path):
     fake(offset=1e-3)
-    with pytest.raises(ExportError, match="fake parity failed: max abs diff 0.001 .*no artifact written"):
+    with pytest.raises(ExportError, match="fake parity failed: max abs diff 0.001 .*--diagnose names the module "
+                                          "where it diverges; no artifact written"):
         export(request(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_parity_failure_with_diagnose_names_the_module(fake, tmp_path, monkeypatch, capsys):
+    """A deploy pass that breaks one block: the export fails and says which block."""
+    def faulty(model):
+        with torch.no_grad():
+            model.get_submodule("layers.2.blocks.3.attn.proj").weight.mul_(1.01)
+        return 1
+
+    monkeypatch.setitem(rewrites.PASSES, "faulty", faulty)
+    fake().passes = ("faulty",)
+    with pytest.raises(ExportError, match="first diverging module: layers.2.blocks.3; no artifact written"):
+        export(request(tmp_path, diagnose=True))
+    table = capsys.readouterr().err
+    assert "fake (each module exported alone): diverges first at layers.2.blocks.3" in table
+    assert "1 of 14 modules below" in table
     assert list(tmp_path.iterdir()) == []
 
 

@@ -47,3 +47,22 @@ def test_num_classes_and_batch():
     model = create_model("cloformer_xxs", num_classes=10)
     with torch.no_grad():
         assert model(torch.randn(2, 3, 64, 96)).shape == (2, 10)
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_segments_chain_to_the_forward_pass(name):
+    model = create_model(name)
+    names, modules = zip(*model.segments())
+    depth = sum(model.config.depths)
+    assert names == ("patch_embed", *(f"layers.{i}.blocks.{j}" for i, d in enumerate(model.config.depths)
+                                      for j in range(d)), "head")
+    assert len(modules) == depth + 2
+    for path in names[:-1]:  # every segment but the head is the module at its path
+        assert model.get_submodule(path) is dict(zip(names, modules))[path]
+    x = torch.randn(1, 3, 64, 96)
+    with torch.no_grad():
+        expected, y = model(x), x
+        for segment in modules:
+            y = segment(y)
+    assert torch.equal(y, expected)
+    assert set(model.state_dict()) == set(create_model(name).state_dict())  # the head wrapper registers nothing

@@ -1,0 +1,149 @@
+"""Per-module parity bisection: where along the model an artifact stops matching eager torch.
+
+The model is cut into its segments (`CloFormer.segments`: stem, every block, head), the places
+where every deploy form still computes exactly what the eager model computes. Each target gives
+its values at those cuts (`Target.intermediates`), in one of two ways:
+- taps: values read inside the artifact itself (ONNX Runtime: extra graph outputs; Core ML: the
+  MIL evaluator's variables). Errors accumulate along the model: the first cut below tolerance
+  is where the fault is.
+- per-module exports (the default; ExecuTorch, whose XNNPACK delegate is one opaque blob): each
+  deploy-form segment exported alone with the target's own recipe and run in its runtime on the
+  eager segment input. Errors do not accumulate: every cut below tolerance is a fault.
+"""
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import rewrites
+from .errors import Unverifiable
+from .parity import sqnr_db
+
+TAPS = "taps in the artifact"
+PER_MODULE = "each module exported alone"
+# Below this SQNR (dB) against eager a module's output diverges. fp32 backends only reorder
+# sums (measured >= 110 dB at every cut, XXS/XS/S); fp16 storage alone costs ~60-70 dB.
+MIN_SQNR = {"fp32": 80.0, "fp16": 40.0}
+
+
+@dataclass
+class Probe:
+    """What a target needs to produce its values at the cuts."""
+
+    request: object                      # an ExportRequest: model, size, backend of the artifact
+    model: torch.nn.Module               # the target's deploy form of the whole model
+    names: list[str]                     # segment names; the last one ends in the logits
+    modules: list[torch.nn.Module]       # the deploy form's segments
+    inputs: list[np.ndarray]             # eager input of each segment; inputs[0] is the image
+    expected: list[np.ndarray] = field(default_factory=list)  # eager output of each segment
+
+
+def probe(model: torch.nn.Module, passes: Sequence[str], request, x: torch.Tensor) -> Probe:
+    deploy, _ = rewrites.apply(model, passes)
+    names, modules = zip(*deploy.segments())
+    inputs, expected = [], []
+    with torch.no_grad():
+        for _, segment in model.segments():
+            inputs.append(x.numpy())
+            x = segment(x)
+            expected.append(x.numpy())
+    return Probe(request, deploy, list(names), list(modules), inputs, expected)
+
+
+def per_module(target, artifact: Path, probe: Probe) -> dict[str, np.ndarray]:
+    """Every segment of the deploy form exported alone by `target` and run in its runtime."""
+    from .pipeline import library_chatter_hidden
+
+    backend = target.backend(probe.request)
+    target.runner(artifact, backend)  # Unverifiable here if the artifact's runtime is missing
+    values = {}
+    with tempfile.TemporaryDirectory(prefix="cloformer-diagnose-") as tmp:
+        for name, module, x in zip(probe.names, probe.modules, probe.inputs):
+            path = Path(tmp) / f"{name}{target.suffix}"
+            with library_chatter_hidden():
+                target.export(module, torch.from_numpy(x), probe.request, path)
+            values[name] = target.runner(path, backend)(x)
+    return values
+
+
+def boundary(nodes: Iterable[tuple[bool, Sequence[str], Sequence[str]]], outputs: Sequence[str]) -> str | None:
+    """The value a module hands on, from a graph's nodes in order as (inside the module?,
+    input names, output names): the last value made inside and used outside (or a graph output)."""
+    made: list[str] = []
+    used_outside = set(outputs)
+    for inside, inputs, produced in nodes:
+        if inside:
+            made.extend(produced)
+        else:
+            used_outside.update(inputs)
+    handed_on = [name for name in made if name in used_outside]
+    return handed_on[-1] if handed_on else None
+
+
+@dataclass
+class Diagnosis:
+    label: str
+    how: str
+    min_sqnr: float
+    rows: dict[str, dict] = field(default_factory=dict)  # segment -> max_abs_diff, sqnr_db
+    reason: str | None = None                            # why nothing was compared
+    missing: list[str] = field(default_factory=list)     # cuts not found in the artifact
+
+    @property
+    def diverged(self) -> list[str]:
+        return [name for name, row in self.rows.items() if row["sqnr_db"] < self.min_sqnr]
+
+    @property
+    def first(self) -> str | None:
+        return next(iter(self.diverged), None)
+
+
+def diagnose(target, artifact: Path, probe: Probe, label: str, min_sqnr: float) -> Diagnosis:
+    try:
+        how, values = target.intermediates(artifact, probe)
+    except Unverifiable as e:
+        return Diagnosis(label, "-", min_sqnr, reason=f"unverified: {e}")
+    result = Diagnosis(label, how, min_sqnr)
+    for name, expected in zip(probe.names, probe.expected):
+        actual = np.asarray(values.get(name, ()), dtype=np.float32)
+        if actual.size != expected.size:  # a cut the artifact's graph no longer has as one value
+            result.missing.append(name)
+            continue
+        actual = actual.reshape(expected.shape)
+        result.rows[name] = {"max_abs_diff": float(np.abs(expected - actual).max()),
+                             "sqnr_db": sqnr_db(expected, actual)}
+    return result
+
+
+def _cell(row: dict | None, first: bool) -> str:
+    if row is None:
+        return "-"
+    sqnr = "exact" if row["sqnr_db"] == float("inf") else f"{row['sqnr_db']:.1f} dB"
+    return f"{sqnr} {row['max_abs_diff']:.1e}{'  <- first' if first else ''}"
+
+
+def table(probe: Probe, diagnoses: list[Diagnosis]) -> str:
+    """Module -> SQNR (dB) and max abs diff per artifact, the first divergence marked."""
+    header = ["module", "shape", *(d.label for d in diagnoses)]
+    rows = [[name, "x".join(map(str, out.shape)),
+             *(_cell(d.rows.get(name), name == d.first) for d in diagnoses)]
+            for name, out in zip(probe.names, probe.expected)]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in [header, *rows]]
+    for d in diagnoses:
+        if d.reason:
+            verdict = d.reason
+        elif d.first:
+            verdict = (f"diverges first at {d.first} (SQNR {d.rows[d.first]['sqnr_db']:.1f} dB < {d.min_sqnr:g}); "
+                       f"{len(d.diverged)} of {len(d.rows)} modules below")
+        else:
+            verdict = f"every module within tolerance (SQNR >= {d.min_sqnr:g} dB)"
+        if d.missing:
+            verdict += f"; not found in the artifact's graph: {', '.join(d.missing)}"
+        lines.append(f"{d.label} ({d.how}): {verdict}")
+    return "\n".join(lines) + "\n"
