@@ -56,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="official-format state_dict (.pth, optionally under 'model'); default: random init")
     p.add_argument("--num-classes", type=int, default=1000, metavar="N", help="classifier classes (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed for random init and the random parity input (default 0)")
+    p.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "int8"),
+                   help="fp32 (default); fp16 and int8 as each target defines them (see below), with their "
+                        "fidelity against fp32 measured over real images and written to the manifest")
+    p.add_argument("--calibration-dir", type=Path, metavar="DIR",
+                   help="fp16/int8: images for int8 calibration and the fidelity measurement (default: the "
+                        "photos shipped in scikit-image and matplotlib)")
+    p.add_argument("--min-sqnr", type=float, metavar="DB",
+                   help="fp16/int8: fail the export (nothing written) when the logits' SQNR against fp32 is below DB")
     p.add_argument("--output", type=Path, default=Path("exports"), metavar="DIR", help="output directory (default ./exports)")
     for option in all_options():
         kwargs = {"choices": option.choices} if option.choices else {"type": option.type}
@@ -86,7 +94,8 @@ def request_from_args(argv: list[str] | None = None) -> tuple[ExportRequest, boo
     return ExportRequest(model=args.model, targets=targets, height=height, width=width, batch=args.batch,
                          num_classes=args.num_classes, checkpoint=args.checkpoint, seed=args.seed,
                          output=args.output, overwrite=args.overwrite, quiet=args.quiet, rewrite=not args.no_rewrite,
-                         diagnose=args.diagnose,
+                         diagnose=args.diagnose, precision=args.precision, calibration_dir=args.calibration_dir,
+                         min_sqnr=args.min_sqnr,
                          explicit=frozenset(explicit), **options), args.report
 
 

@@ -61,6 +61,9 @@ def per_module(target, artifact: Path, probe: Probe) -> dict[str, np.ndarray]:
 
     backend = target.backend(probe.request)
     target.runner(artifact, backend)  # Unverifiable here if the artifact's runtime is missing
+    if probe.request.precision == "int8":
+        raise Unverifiable("an int8 module exported alone would need its own calibration on that module's "
+                           "inputs; per-module diagnosis covers fp32 and fp16 artifacts of this target")
     values = {}
     with tempfile.TemporaryDirectory(prefix="cloformer-diagnose-") as tmp:
         for name, module, x in zip(probe.names, probe.modules, probe.inputs):
@@ -118,6 +121,16 @@ def diagnose(target, artifact: Path, probe: Probe, label: str, min_sqnr: float) 
         result.rows[name] = {"max_abs_diff": float(np.abs(expected - actual).max()),
                              "sqnr_db": sqnr_db(expected, actual)}
     return result
+
+
+def worst(diagnosis: Diagnosis, count: int = 3) -> str:
+    """The modules that cost the most SQNR: each cut's drop from the one before (taps
+    accumulate), or its own SQNR (per-module exports)."""
+    names, sqnr = list(diagnosis.rows), [r["sqnr_db"] for r in diagnosis.rows.values()]
+    cost = ([a - b for a, b in zip([float("inf"), *sqnr], sqnr)] if diagnosis.how == TAPS
+            else [-s for s in sqnr])
+    ranked = sorted(range(len(names)), key=lambda i: -cost[i])[:count]
+    return ", ".join(f"{names[i]} ({sqnr[i]:.1f} dB)" for i in sorted(ranked))
 
 
 def _cell(row: dict | None, first: bool) -> str:

@@ -150,8 +150,15 @@ def load(path: Path):
     return program.functions["main"]
 
 
+def _constant(op) -> bool:
+    """`const`, and the compressed-weight ops (`constexpr_*`: int8 dequantize, palette lookup)
+    whose value coremltools itself decompresses."""
+    return op.op_type == "const" or (op.op_type.startswith("constexpr_")
+                                     and hasattr(op, "materialized_val_inference"))
+
+
 def unsupported(function) -> list[str]:
-    return sorted({op.op_type for op in function.operations if op.op_type != "const" and op.op_type not in OPS})
+    return sorted({op.op_type for op in function.operations if not _constant(op) and op.op_type not in OPS})
 
 
 def _store(value, half: bool) -> np.ndarray:
@@ -173,9 +180,11 @@ def environment(path: Path) -> tuple[str, Callable[[np.ndarray], dict[str, np.nd
     (input_name,) = function.inputs
     half = {var.name for var in function.inputs.values() if var.dtype == types.fp16} | {
         var.name for op in function.operations for var in op.outputs if var.dtype == types.fp16}
+    weights = {op.outputs[0].name: op.materialized_val_inference() for op in function.operations
+               if op.op_type.startswith("constexpr_")}
 
     def run(x: np.ndarray) -> dict[str, np.ndarray]:
-        env: dict[str, np.ndarray] = {input_name: _store(x, input_name in half)}
+        env: dict[str, np.ndarray] = {input_name: _store(x, input_name in half), **weights}
 
         def value(var):
             if isinstance(var, (list, tuple)):
@@ -184,7 +193,7 @@ def environment(path: Path) -> tuple[str, Callable[[np.ndarray], dict[str, np.nd
 
         with torch.no_grad():
             for op in function.operations:
-                if op.op_type == "const":
+                if _constant(op):
                     continue
                 result = OPS[op.op_type](**{name: value(var) for name, var in op.inputs.items()})
                 outputs = result if isinstance(result, tuple) else (result,)

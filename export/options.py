@@ -2,7 +2,7 @@
 option once and rejects one that no selected target takes."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,7 @@ class Option:
     choices: tuple[str, ...] | None = None
     type: type = str
     metavar: str | None = None
-    extra: dict = field(default_factory=dict)
+    needs: str | None = None  # the setting under which its targets take it (for the error line)
 
 
 OPSET = Option("opset", "--opset", 18, "ONNX opset (default 18)", type=int, metavar="N")
@@ -26,3 +26,12 @@ COMPUTE_UNITS = Option(
 DEPLOYMENT_TARGET = Option(
     "deployment_target", "--deployment-target", "iOS17",
     "minimum Core ML deployment target (default iOS17)", choices=("iOS16", "iOS17", "iOS18"))
+COMPRESS = Option(
+    "compress", "--compress", "none",
+    "Core ML weight palettization (default none): palettize4 / palettize6 / palettize8 store each weight "
+    "as a 4/6/8-bit index into a per-tensor k-means table (coremltools.optimize.coreml); with --precision fp16",
+    choices=("none", "palettize4", "palettize6", "palettize8"))
+QUANTIZATION = Option(
+    "quantization", "--quantization", "static",
+    "ONNX int8 (default static): static = QDQ, activations calibrated on real images; dynamic = int8 "
+    "weights, activations quantized at run time", choices=("static", "dynamic"), needs="--precision int8")

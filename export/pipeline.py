@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from ..models import ModelError, create_model
-from . import diagnose, files, manifest, parity, placement, rewrites
+from . import calibration, diagnose, fidelity, files, manifest, parity, placement, rewrites
 from .errors import ExportError, UsageError
 from .inputs import parity_inputs, random_input
 from .request import ExportRequest
@@ -73,9 +73,12 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
             export_seconds = time.perf_counter() - start
         with progress.step(f"[{target.tag(request)}] parity in {target.runtime}"):
             start = time.perf_counter()
-            checked = parity.check(cases, lambda: target.runner(tmp, target.backend(request)), target.runtime)
+            checked = parity.check(cases, lambda: target.reference_runner(tmp, target.backend(request)), target.runtime,
+                                   target.tolerance(request))
             parity_seconds = time.perf_counter() - start
         _report(checked, target, request, progress)
+        if request.precision != "fp32" and checked["status"] != "fail":
+            fields["fidelity"] = _fidelity(target, model, passes, request, tmp, checked, progress)
         first = _diagnose(target, model, passes, request, tmp, cases, progress) if request.diagnose else None
         if "placement" in fields and not progress.quiet:
             print(placement.table(fields["placement"]), file=sys.stderr)
@@ -91,6 +94,35 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
         files.commit(tmp, final, request.overwrite)
         files.commit(tmp_manifest, manifest.manifest_path(final), overwrite=True)
     return final
+
+
+def _fidelity(target: Target, model: torch.nn.Module, passes: tuple[str, ...], request: ExportRequest,
+              artifact: Path, checked: dict, progress: Progress) -> dict:
+    """Logits of the artifact vs fp32 eager over the image set; --min-sqnr fails the export."""
+    if checked["status"] == "unverified":
+        if request.min_sqnr is not None:
+            raise ExportError(f"--min-sqnr cannot be checked for {target.tag(request)} here: {checked['reason']}; "
+                              "no artifact written")
+        return {"status": "unverified", "reason": checked["reason"]}
+    images, source = calibration.images(request.calibration_dir, request.height, request.width)
+    with progress.step(f"[{target.tag(request)}] fidelity over {len(images)} images"):
+        found = fidelity.evaluate(model, target.reference_runner(artifact, target.backend(request)), images,
+                                  request.batch)
+    if not progress.quiet:
+        print(f"[{target.tag(request)}] fidelity vs fp32: SQNR {found['sqnr_db']:.1f} dB (worst image "
+              f"{found['min_image_sqnr_db']:.1f}), top-1 agreement {found['top1_agreement']:.1%}, top-5 "
+              f"{found['top5_agreement']:.1%} (fp32 picks {found['reference_classes']} classes over the set)", file=sys.stderr)
+    if request.min_sqnr is not None and found["sqnr_db"] < request.min_sqnr:
+        raise ExportError(f"{target.tag(request)} {request.precision} fidelity: SQNR {found['sqnr_db']:.1f} dB is "
+                          f"below --min-sqnr {request.min_sqnr:g}; no artifact written")
+    found = {"status": "measured", **found, "images_from": source["source"]}
+    if request.precision == "int8":  # which modules lose the most (cloformer-diagnose's cuts)
+        per_layer = diagnose.diagnose(target, artifact, diagnose.probe(model, passes, request, images[:request.batch]),
+                                      target.tag(request), min_sqnr=0.0)
+        found["per_module_sqnr_db"] = per_layer.reason or {k: round(r["sqnr_db"], 1) for k, r in per_layer.rows.items()}
+        if per_layer.rows and not progress.quiet:
+            print(f"[{target.tag(request)}] int8 SQNR lost most at: {diagnose.worst(per_layer)}", file=sys.stderr)
+    return found
 
 
 def _diagnose(target: Target, model: torch.nn.Module, passes: tuple[str, ...], request: ExportRequest,
@@ -125,6 +157,8 @@ def prepare(request: ExportRequest) -> tuple[torch.nn.Module, dict, dict]:
     model = build_model(request)
     request.output.mkdir(parents=True, exist_ok=True)
     cases = parity.cases(model, parity_inputs(request.height, request.width, request.batch))
+    if request.precision != "fp32":  # a bad --calibration-dir is an input error: before any export
+        calibration.images(request.calibration_dir, request.height, request.width)
     weights = ({"checkpoint": str(request.checkpoint), "sha256": files.sha256(Path(request.checkpoint))}
                if request.checkpoint else {"checkpoint": None, "init": "random", "seed": request.seed})
     return model, cases, weights

@@ -24,7 +24,9 @@ class ExportRequest:
     output: Path = Path("exports")
     overwrite: bool = False
     quiet: bool = False
-    precision: str = "fp32"  # the only one until reduced precisions land
+    precision: str = "fp32"  # fp32 | fp16 | int8: what each means is the target's (Target.precisions)
+    calibration_dir: Path | None = None  # images for int8 calibration and fidelity (default: packaged photos)
+    min_sqnr: float | None = None  # fail a reduced-precision export whose fidelity is below this (dB)
     rewrite: bool = True  # apply each target's deploy-form passes
     diagnose: bool = False  # print the per-module table after each parity check
     # Target options (see export/options.py); `explicit` holds those the user set.
@@ -32,6 +34,8 @@ class ExportRequest:
     backend: str = "xnnpack"
     compute_units: str = "all"
     deployment_target: str = "iOS17"
+    compress: str = "none"
+    quantization: str = "static"
     explicit: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -56,14 +60,23 @@ class ExportRequest:
         if self.num_classes < 1:
             raise UsageError(f"--num-classes must be at least 1, got {self.num_classes}")
         for target in self.selected:
+            if self.precision not in target.precisions(self):
+                raise UsageError(f"--precision {self.precision} is not available for --target {target.tag(self)}: "
+                                 f"{target.precision_note(self)}")
             target.validate(self)
+        for flag, value in (("--calibration-dir", self.calibration_dir), ("--min-sqnr", self.min_sqnr)):
+            if value is not None and self.precision == "fp32":
+                raise UsageError(f"{flag} applies to --precision fp16 or int8 (fidelity is measured against fp32)")
+        if self.calibration_dir is not None and not Path(self.calibration_dir).is_dir():
+            raise UsageError(f"--calibration-dir {self.calibration_dir} is not a directory; pass a directory of images")
         taken = {opt.dest for target in self.selected for opt in target.takes(self)}
         for dest in sorted(self.explicit - taken):
             flag = "--" + dest.replace("_", "-")
-            users = [t.name for t in TARGETS.values() if any(o.dest == dest for o in t.options)]
+            users = {t.name: o for t in TARGETS.values() for o in t.options if o.dest == dest}
+            needs = next(iter(users.values())).needs
             raise UsageError(f"{flag} does not apply to --target {','.join(self.targets)}"
                              f"{' with --backend ' + self.backend if 'executorch' in self.targets else ''}; "
-                             f"it applies to --target {' or '.join(users)}")
+                             f"it applies to --target {' or '.join(users)}{' with ' + needs if needs else ''}")
         if self.checkpoint is not None and not Path(self.checkpoint).is_file():
             raise UsageError(f"checkpoint {self.checkpoint} does not exist or is not a file; "
                              "pass the path of a .pth state_dict")

@@ -30,6 +30,20 @@ class Target(ABC):
     def rewrites(self, request) -> tuple[str, ...]:
         return self.passes
 
+    def precisions(self, request) -> tuple[str, ...]:
+        """The --precision values this target takes with these settings."""
+        return ("fp32",)
+
+    def precision_note(self, request) -> str:
+        """Why a precision is missing, and what to use instead (for the error line)."""
+        return f"it takes {', '.join(self.precisions(request))}"
+
+    def tolerance(self, request):
+        """Parity tolerance of an artifact made with these settings (export/parity.py)."""
+        from ..parity import TOLERANCE
+
+        return TOLERANCE[request.precision]
+
     def validate(self, request) -> None:
         """Raise `UsageError` for settings this target cannot honour here (e.g. a missing SDK)."""
 
@@ -53,6 +67,11 @@ class Target(ABC):
         """A callable NCHW float32 ndarray -> logits ndarray, running the artifact (made for
         `backend`) in its own runtime with `threads` (None: the runtime's default); raise
         `Unverifiable` when that runtime is not available here."""
+
+    def reference_runner(self, path: Path, backend: str | None):
+        """The runner parity and fidelity use: `runner`, unless this host's kernels compute
+        something other than the artifact's defined numerics (see the ONNX target)."""
+        return self.runner(path, backend)
 
     def intermediates(self, artifact: Path, probe) -> tuple[str, dict]:
         """(how, segment name -> value) for `cloformer-diagnose` (export/diagnose.py). By

@@ -1,4 +1,8 @@
-"""Core ML: torch.export -> coremltools ML program (`.mlpackage`), fp32 compute precision.
+"""Core ML: torch.export -> coremltools ML program (`.mlpackage`).
+
+Precision: fp32 and fp16 are the program's compute precision; int8 is fp16 compute with int8
+weights (per-channel symmetric linear quantization, dequantized at load); `--compress
+palettizeN` stores fp16 weights as N-bit indices into k-means tables (coremltools.optimize).
 
 The `torch.jit.trace` route fails on this model (an `int` op from `h*w//ws**2`), so the
 converter reads the `torch.export` program. Core ML runs only on Apple platforms
@@ -15,9 +19,9 @@ from pathlib import Path
 import torch
 
 from ...models import get_config
-from .. import ane, mil_reference
+from .. import ane, mil_reference, parity
 from ..inputs import preprocessing
-from ..options import COMPUTE_UNITS, DEPLOYMENT_TARGET
+from ..options import COMPRESS, COMPUTE_UNITS, DEPLOYMENT_TARGET
 from . import Target, op_counts, register
 
 INPUT_NAME, OUTPUT_NAME = "input", "logits"
@@ -56,6 +60,12 @@ def _inside(node, module: str) -> bool:
     return any(path == module or path.startswith(module + ".") for path, _ in stack.values())
 
 
+def _in_program(name: str, env: dict) -> str | None:
+    """A torch.export node's variable in the MIL program: its own name, or with the suffix the
+    fp16 pass gives every variable it casts."""
+    return next((n for n in (name, f"{name}_cast_fp16") if n in env), None)
+
+
 def _identity_input(node) -> str | None:
     """For x (+, -, *, /) a broadcast constant, the node that MIL's no-op elimination keeps in
     its place when the constant is the identity; None for any other op."""
@@ -65,6 +75,25 @@ def _identity_input(node) -> str | None:
     shape = node.meta["val"].shape
     full = [a for a in node.all_input_nodes if getattr(a.meta.get("val"), "shape", None) == shape]
     return full[0].name if len(full) == 1 else None
+
+
+_WEIGHTS = {"fp32": "float32", "fp16": "float16", "int8": "int8 linear symmetric, per output channel",
+            **{f"palettize{n}": f"{n}-bit palette (k-means, per tensor)" for n in (4, 6, 8)}}
+
+
+def _compressed(mlmodel, request):
+    """int8 weights or palettes, on the fp16 program (coremltools.optimize.coreml); weights
+    smaller than coremltools' default threshold (2048 elements: biases, norms) stay fp16."""
+    import coremltools.optimize.coreml as cto
+
+    if request.compress != "none":
+        nbits = int(request.compress.removeprefix("palettize"))
+        config = cto.OptimizationConfig(global_config=cto.OpPalettizerConfig(mode="kmeans", nbits=nbits))
+        return cto.palettize_weights(mlmodel, config)
+    if request.precision == "int8":
+        config = cto.OptimizationConfig(global_config=cto.OpLinearQuantizerConfig(mode="linear_symmetric"))
+        return cto.linear_quantize_weights(mlmodel, config)
+    return mlmodel
 
 
 def compute_unit(name: str):
@@ -85,10 +114,22 @@ class CoreMLTarget(Target):
     suffix = ".mlpackage"
     runtime = "mil-reference"
     measures_latency = False
-    summary = "Core ML ML program (.mlpackage, fp32); runs on Apple platforms only"
-    options = (COMPUTE_UNITS, DEPLOYMENT_TARGET)
+    summary = "Core ML ML program (.mlpackage; fp32, fp16, int8 weights, --compress palettizeN); runs on Apple platforms only"
+    options = (COMPUTE_UNITS, DEPLOYMENT_TARGET, COMPRESS)
     # XXS MIL program naive -> rewritten: 36 -> 0 transposes, max tensor rank 5 -> 4.
     passes = ("fold_batchnorm", "groupnorm_as_mean", "fold_norm_affine", "local_qkv_slices", "global_attention_bmm")
+
+    def precisions(self, request) -> tuple[str, ...]:
+        return ("fp16",) if request.compress != "none" else ("fp32", "fp16", "int8")
+
+    def precision_note(self, request) -> str:
+        return f"--compress {request.compress} stores fp16 palettes; use --precision fp16"
+
+    def tolerance(self, request):
+        return parity.LOSSY if request.compress != "none" else super().tolerance(request)
+
+    def tag(self, request) -> str:
+        return self.name if request.compress == "none" else f"{self.name}_{request.compress}"
 
     def export(self, model: torch.nn.Module, example: torch.Tensor, request, path: Path) -> dict:
         import coremltools as ct
@@ -102,10 +143,11 @@ class CoreMLTarget(Target):
                 inputs=[ct.TensorType(name=INPUT_NAME, shape=tuple(example.shape))],
                 outputs=[ct.TensorType(name=OUTPUT_NAME)],
                 minimum_deployment_target=deployment_target(request.deployment_target),
-                compute_precision=ct.precision.FLOAT32,
+                compute_precision=ct.precision.FLOAT32 if request.precision == "fp32" else ct.precision.FLOAT16,
                 compute_units=compute_unit(request.compute_units),
                 skip_model_load=True,  # loading compiles the model: macOS only
             )
+            mlmodel = _compressed(mlmodel, request)
         self._describe(mlmodel, request, example)
         mlmodel.save(str(path))
         spec = mlmodel.get_spec()
@@ -114,7 +156,8 @@ class CoreMLTarget(Target):
         compute = [op for op in ops if op != "const"]
         return {"ops": op_counts(ops),
                 "coreml": {"deployment_target": request.deployment_target,
-                           "compute_units": request.compute_units, "compute_precision": "float32",
+                           "compute_units": request.compute_units, "compute_precision": "float32" if request.precision == "fp32" else "float16",
+                           "weights": _WEIGHTS.get(request.compress, _WEIGHTS[request.precision]),
                            "mil_ops": len(ops), "transposes": ops.count("transpose"),
                            "max_tensor_rank": max_tensor_rank(spec),
                            "off_ane_list": ane.counts(off_ane),
@@ -164,10 +207,10 @@ class CoreMLTarget(Target):
                               for node in graph.nodes), [])
             # MIL drops ops that compute nothing (x * 1, x + 0: an untrained norm's affine);
             # such a value lives on in the op's input.
-            while value is not None and value not in env:
+            while value is not None and _in_program(value, env) is None:
                 value = _identity_input(nodes[value])
             if value is not None:
-                taps[name] = value
+                taps[name] = _in_program(value, env)
         return TAPS, {name: env[value] for name, value in taps.items()}
 
 

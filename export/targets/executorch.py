@@ -83,6 +83,25 @@ def _splits_as_slices(program: torch.export.ExportedProgram) -> torch.export.Exp
     return program.run_decompositions({aten.split.Tensor: _as_slices, aten.split_with_sizes.default: _as_slices})
 
 
+def _quantized(model: torch.nn.Module, example: torch.Tensor, request) -> torch.nn.Module:
+    """Static int8 through PT2E with XNNPACK's quantizer: per-channel symmetric weights, int8
+    activations calibrated on real images; what XNNPACK has no int8 kernel for stays fp32."""
+    from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (XNNPACKQuantizer,
+                                                                        get_symmetric_quantization_config)
+    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+
+    from ..calibration import images
+
+    quantizer = XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=True))
+    prepared = prepare_pt2e(torch.export.export(model, (example,)).module(), quantizer)
+    batch, _ = images(request.calibration_dir, request.height, request.width)
+    with torch.no_grad():
+        for chunk in batch.split(request.batch):
+            if len(chunk) == request.batch:
+                prepared(chunk)
+    return convert_pt2e(prepared)
+
+
 @contextmanager
 def _native_stderr_silenced():
     """The runtime's C++ logs CPU-probing chatter straight to fd 2 on first load."""
@@ -116,7 +135,19 @@ class ExecuTorchTarget(Target):
                              f"use --backend {', '.join(BACKENDS[:-1])} or {BACKENDS[-1]}")
 
     def rewrites(self, request) -> tuple[str, ...]:
-        return self.passes + (self.xnnpack_passes if request.backend == "xnnpack" else ())
+        # int8: XNNPACK's constant pad (which split_depthwise makes explicit) is fp32-only: such
+        # a .pte lowers but fails to load (StaticConstantPad ... invalid_parameter).
+        fast = request.backend == "xnnpack" and request.precision == "fp32"
+        return self.passes + (self.xnnpack_passes if fast else ())
+
+    def precisions(self, request) -> tuple[str, ...]:
+        return {"xnnpack": ("fp32", "int8")}.get(request.backend, ("fp32",))
+
+    def precision_note(self, request) -> str:
+        if request.backend == "xnnpack":
+            return ("ExecuTorch's XNNPACK partitioner delegates fp32 and int8 here, not fp16 (XNNPACK's fp16 "
+                    "kernels are an ARM runtime choice); use fp32 or int8, or --target coreml/onnx for fp16")
+        return f"int8 is lowered for --backend xnnpack; --backend {request.backend} takes fp32"
 
     def takes(self, request) -> tuple[Option, ...]:
         return self.options if request.backend == "coreml" else (BACKEND,)
@@ -131,6 +162,8 @@ class ExecuTorchTarget(Target):
         from executorch.devtools.backend_debug import get_delegation_info
         from executorch.exir import to_edge_transform_and_lower
 
+        if request.precision == "int8":
+            model = _quantized(model, example, request)
         program = torch.export.export(model, (example,))
         if request.backend == "xnnpack":
             program = _splits_as_slices(program)

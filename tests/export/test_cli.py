@@ -26,6 +26,21 @@ def run(capsys, tmp_path, *args):
     (["--target", "executorch", "--backend", "qnn"],
      "--backend qnn needs the Qualcomm AI Engine Direct (QNN) SDK; use --backend xnnpack, coreml or portable"),
     (["--batch", "0"], "--batch must be at least 1, got 0"),
+    (["--target", "executorch", "--precision", "fp16"],
+     "--precision fp16 is not available for --target executorch_xnnpack: ExecuTorch's XNNPACK partitioner "
+     "delegates fp32 and int8 here"),
+    (["--target", "executorch", "--backend", "portable", "--precision", "int8"],
+     "--precision int8 is not available for --target executorch_portable: int8 is lowered for --backend xnnpack"),
+    (["--target", "coreml", "--compress", "palettize4"],
+     "--precision fp32 is not available for --target coreml_palettize4: --compress palettize4 stores fp16 "
+     "palettes; use --precision fp16"),
+    (["--target", "onnx", "--quantization", "dynamic"],
+     "--quantization does not apply to --target onnx; it applies to --target onnx with --precision int8"),
+    (["--target", "onnx", "--compress", "palettize4"], "--compress does not apply to --target onnx; it applies to --target coreml"),
+    (["--target", "onnx", "--min-sqnr", "30"], "--min-sqnr applies to --precision fp16 or int8"),
+    (["--target", "onnx", "--precision", "int8", "--calibration-dir", "/nonexistent"],
+     "--calibration-dir /nonexistent is not a directory; pass a directory of images"),
+    (["--precision", "int4"], "argument --precision: invalid choice: 'int4'"),
     (["--checkpoint", "/nonexistent/ckpt.pth"], "checkpoint /nonexistent/ckpt.pth does not exist or is not a file"),
 ])
 def test_usage_errors(capsys, tmp_path, args, message):

@@ -106,3 +106,27 @@ def test_an_op_without_a_reference_is_unverifiable_and_named(tmp_path):
     assert mil_reference.unsupported(mil_reference.load(path)) == ["reverse"]
     with pytest.raises(Unverifiable, match="no implementation of: reverse"):
         mil_reference.evaluator(path)
+
+
+@pytest.mark.parametrize("compress", ["linear", "palettize"])
+def test_compressed_weights_are_decompressed_as_coremltools_defines(compress, tmp_path):
+    import coremltools.optimize.coreml as cto
+
+    conv = nn.Conv2d(16, 32, 3)
+    mlmodel = convert_program(Fn(lambda x, c: c(x), conv), (1, 16, 9, 9), precision=ct.precision.FLOAT16)
+    config = (cto.OpLinearQuantizerConfig(mode="linear_symmetric", weight_threshold=0) if compress == "linear"
+              else cto.OpPalettizerConfig(nbits=4, weight_threshold=0))
+    apply = cto.linear_quantize_weights if compress == "linear" else cto.palettize_weights
+    mlmodel = apply(mlmodel, cto.OptimizationConfig(global_config=config))
+    path = tmp_path / "m.mlpackage"
+    mlmodel.save(str(path))
+    (op,) = [op for op in mil_reference.load(path).operations if op.op_type.startswith("constexpr_")]
+    weight = torch.from_numpy(op.materialized_val_inference().astype(np.float32))
+    assert weight.shape == conv.weight.shape and not torch.equal(weight, conv.weight.detach())
+    x = torch.randn(1, 16, 9, 9)
+    expected = F.conv2d(x.half().float(), weight, conv.bias.detach().half().float())
+    got = mil_reference.evaluator(path)(x.numpy())
+    np.testing.assert_allclose(got, expected.numpy(), atol=2e-2, rtol=1e-2)  # fp16 program
+    rel = float(np.linalg.norm(got - F.conv2d(x, conv.weight, conv.bias).detach().numpy()) /
+                np.linalg.norm(expected.numpy()))
+    assert rel < (0.02 if compress == "linear" else 0.3)
