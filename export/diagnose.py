@@ -27,8 +27,9 @@ from .parity import sqnr_db
 TAPS = "taps in the artifact"
 PER_MODULE = "each module exported alone"
 # Below this SQNR (dB) against eager a module's output diverges. fp32 backends only reorder
-# sums (measured >= 110 dB at every cut, XXS/XS/S); fp16 storage alone costs ~60-70 dB.
-MIN_SQNR = {"fp32": 80.0, "fp16": 40.0}
+# sums (measured 118-142 dB at every cut, XXS); fp16 storage alone costs ~60-70 dB; int8
+# convolutions ~35-40 dB (XXS, ONNX QDQ).
+MIN_SQNR = {"fp32": 80.0, "fp16": 40.0, "int8": 20.0}
 
 
 @dataclass
@@ -124,11 +125,11 @@ def diagnose(target, artifact: Path, probe: Probe, label: str, min_sqnr: float) 
 
 
 def worst(diagnosis: Diagnosis, count: int = 3) -> str:
-    """The modules that cost the most SQNR: each cut's drop from the one before (taps
-    accumulate), or its own SQNR (per-module exports)."""
+    """The modules that cost the most: the relative noise power each cut adds to the one before
+    (taps accumulate), or its own (per-module exports)."""
     names, sqnr = list(diagnosis.rows), [r["sqnr_db"] for r in diagnosis.rows.values()]
-    cost = ([a - b for a, b in zip([float("inf"), *sqnr], sqnr)] if diagnosis.how == TAPS
-            else [-s for s in sqnr])
+    noise = [10 ** (-s / 10) for s in sqnr]
+    cost = [b - a for a, b in zip([0.0, *noise], noise)] if diagnosis.how == TAPS else noise
     ranked = sorted(range(len(names)), key=lambda i: -cost[i])[:count]
     return ", ".join(f"{names[i]} ({sqnr[i]:.1f} dB)" for i in sorted(ranked))
 

@@ -73,8 +73,8 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
             export_seconds = time.perf_counter() - start
         with progress.step(f"[{target.tag(request)}] parity in {target.runtime}"):
             start = time.perf_counter()
-            checked = parity.check(cases, lambda: target.reference_runner(tmp, target.backend(request)), target.runtime,
-                                   target.tolerance(request))
+            checked = parity.check(cases, lambda: target.reference_runner(tmp, target.backend(request)),
+                                   target.runtime, target.tolerance(request))
             parity_seconds = time.perf_counter() - start
         _report(checked, target, request, progress)
         if request.precision != "fp32" and checked["status"] != "fail":
@@ -111,15 +111,17 @@ def _fidelity(target: Target, model: torch.nn.Module, passes: tuple[str, ...], r
     if not progress.quiet:
         print(f"[{target.tag(request)}] fidelity vs fp32: SQNR {found['sqnr_db']:.1f} dB (worst image "
               f"{found['min_image_sqnr_db']:.1f}), top-1 agreement {found['top1_agreement']:.1%}, top-5 "
-              f"{found['top5_agreement']:.1%} (fp32 picks {found['reference_classes']} classes over the set)", file=sys.stderr)
+              f"{found['top5_agreement']:.1%} (fp32 picks {found['reference_classes']} classes over the set)",
+              file=sys.stderr)
     if request.min_sqnr is not None and found["sqnr_db"] < request.min_sqnr:
         raise ExportError(f"{target.tag(request)} {request.precision} fidelity: SQNR {found['sqnr_db']:.1f} dB is "
                           f"below --min-sqnr {request.min_sqnr:g}; no artifact written")
     found = {"status": "measured", **found, "images_from": source["source"]}
     if request.precision == "int8":  # which modules lose the most (cloformer-diagnose's cuts)
-        per_layer = diagnose.diagnose(target, artifact, diagnose.probe(model, passes, request, images[:request.batch]),
-                                      target.tag(request), min_sqnr=0.0)
-        found["per_module_sqnr_db"] = per_layer.reason or {k: round(r["sqnr_db"], 1) for k, r in per_layer.rows.items()}
+        probed = diagnose.probe(model, passes, request, images[:request.batch])
+        per_layer = diagnose.diagnose(target, artifact, probed, target.tag(request), min_sqnr=0.0)
+        found["per_module_sqnr_db"] = per_layer.reason or {k: round(r["sqnr_db"], 1)
+                                                           for k, r in per_layer.rows.items()}
         if per_layer.rows and not progress.quiet:
             print(f"[{target.tag(request)}] int8 SQNR lost most at: {diagnose.worst(per_layer)}", file=sys.stderr)
     return found

@@ -137,3 +137,12 @@ def test_a_cut_missing_from_the_artifact_is_reported_not_guessed():
     assert table(probed, [result]).endswith("partial (taps in the artifact): every module within tolerance "
                                             "(SQNR >= 80 dB); not found in the artifact's graph: "
                                             "layers.0.blocks.0, head\n")
+
+
+def test_worst_modules_are_the_largest_drops_for_taps_and_the_lowest_for_per_module():
+    from cloformer.export.diagnose import Diagnosis, worst
+
+    rows = {name: {"sqnr_db": v, "max_abs_diff": 0.0} for name, v in
+            [("stem", 40.0), ("b0", 38.0), ("b1", 30.0), ("b2", 29.5), ("head", 25.0)]}
+    assert worst(Diagnosis("x", TAPS, 0.0, rows), 2) == "b1 (30.0 dB), head (25.0 dB)"
+    assert worst(Diagnosis("x", PER_MODULE, 0.0, rows), 2) == "b2 (29.5 dB), head (25.0 dB)"
