@@ -11,7 +11,7 @@ from ..export import files
 from ..models import list_models
 from . import result as results
 
-COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "threads", "median_ms", "p90_ms",
+COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "threads", "median_ms", "vs_fp32", "p90_ms",
            "p99_ms", "trimmed_mean_ms", "std_ms", "min_ms", "first_ms", "load_ms", "peak_rss_mb", "n", "valid")
 
 
@@ -23,13 +23,22 @@ def _input(r: dict) -> str:
     return "x".join(map(str, r["input_shape"][2:]))
 
 
-def row(r: dict) -> dict:
+def _same_run_but_precision(r: dict) -> tuple:
+    return (r["device"]["model"], r["device"].get("serial"), r["model"], tuple(r["input_shape"]), r["runtime"]["name"],
+            r["runtime"]["backend"], r["runtime"]["threads"])
+
+
+def row(r: dict, fp32_median: float | None = None) -> dict:
+    """One table row; `vs_fp32`: how many times faster than the fp32 artifact measured on the
+    same device, runtime, backend and threads (blank for fp32, or when there is none)."""
     s = r["stats"]
     return {
         "device": _device(r), "model": r["model"], "input": _input(r), "runtime": r["runtime"]["name"],
         "backend": r["runtime"]["backend"], "precision": r["precision"],
         "threads": r["runtime"]["threads"] if r["runtime"]["threads"] is not None else "",
-        "median_ms": f"{s['median']:.2f}", "p90_ms": f"{s['p90']:.2f}", "p99_ms": f"{s['p99']:.2f}",
+        "median_ms": f"{s['median']:.2f}",
+        "vs_fp32": f"{fp32_median / s['median']:.2f}x" if fp32_median and r["precision"] != "fp32" else "",
+        "p90_ms": f"{s['p90']:.2f}", "p99_ms": f"{s['p99']:.2f}",
         "trimmed_mean_ms": f"{s['trimmed_mean']:.2f}", "std_ms": f"{s['std']:.2f}", "min_ms": f"{s['min']:.2f}",
         "first_ms": f"{r['first_ms']:.1f}", "load_ms": f"{r['load_ms']:.0f}",
         "peak_rss_mb": "" if r["memory"]["peak_rss_mb"] is None else f"{r['memory']['peak_rss_mb']:.0f}",
@@ -123,7 +132,8 @@ def compare(paths: list[Path], output: Path) -> tuple[str, list[Path]]:
     """Validate every file first (one bad file: `ResultError` naming it, nothing written), then
     write table.md, table.csv and the plots into `output`; return the Markdown and the files."""
     loaded = _sorted([results.load(p) for p in paths])
-    rows = [row(r) for r in loaded]
+    fp32 = {_same_run_but_precision(r): r["stats"]["median"] for r in loaded if r["precision"] == "fp32"}
+    rows = [row(r, fp32.get(_same_run_but_precision(r))) for r in loaded]
     output.mkdir(parents=True, exist_ok=True)
     table = markdown(rows)
     written = [_write(output / "table.md", table), _write(output / "table.csv", csv_text(rows))]

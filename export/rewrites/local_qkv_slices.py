@@ -20,10 +20,15 @@ def _high_fre_attention(self, x: torch.Tensor, to_qkv: nn.Module, mixer: nn.Modu
 
 
 @torch.no_grad()
-def _fold_scale(attn_map: nn.Module, scale: float) -> None:
-    last = attn_map.act_block[-1]
-    last.weight.mul_(scale)
-    last.bias.mul_(scale)
+def fold_attention_scale(attn: EfficientAttention) -> None:
+    """The local branch's attention scale into each AttnMap's last conv, once per module."""
+    if getattr(attn, "scale_folded", False):
+        return
+    for attn_map in attn.act_blocks:
+        last = attn_map.act_block[-1]
+        last.weight.mul_(attn.scalor)
+        last.bias.mul_(attn.scalor)
+    attn.scale_folded = True
 
 
 @rewrite("local_qkv_slices", removes=("squeeze", "unbind", "reshape (rank 5", "split (rank 5", "transpose (rank 5"))
@@ -31,8 +36,7 @@ def local_qkv_slices(model: nn.Module) -> int:
     rewritten = 0
     for attn in model.modules():
         if isinstance(attn, EfficientAttention) and len(attn.qkvs):
-            for attn_map in attn.act_blocks:
-                _fold_scale(attn_map, attn.scalor)
+            fold_attention_scale(attn)
             override(attn, "high_fre_attntion", _high_fre_attention)
             rewritten += 1
     return rewritten

@@ -103,6 +103,12 @@ def by_count(counts: Mapping[str, int]) -> dict[str, int]:
     return {op: n for op, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n}
 
 
+def inside(node, module: str) -> bool:
+    """Whether a `torch.export` node was traced inside `module` (a module path)."""
+    stack = node.meta.get("nn_module_stack") or {}
+    return any(path == module or path.startswith(module + ".") for path, _ in stack.values())
+
+
 def op_counts(names: Iterable[str]) -> dict[str, int]:
     return by_count(Counter(names))
 

@@ -22,7 +22,7 @@ from ...models import get_config
 from .. import ane, mil_reference, parity
 from ..inputs import preprocessing
 from ..options import COMPRESS, COMPUTE_UNITS, DEPLOYMENT_TARGET
-from . import Target, op_counts, register
+from . import Target, inside, op_counts, register
 
 INPUT_NAME, OUTPUT_NAME = "input", "logits"
 
@@ -52,12 +52,6 @@ def max_tensor_rank(spec) -> int:
 
 def _program(model: torch.nn.Module, example: torch.Tensor) -> torch.export.ExportedProgram:
     return torch.export.export(model, (example,)).run_decompositions({})
-
-
-def _inside(node, module: str) -> bool:
-    """Whether a `torch.export` node was traced inside `module` (a module path)."""
-    stack = node.meta.get("nn_module_stack") or {}
-    return any(path == module or path.startswith(module + ".") for path, _ in stack.values())
 
 
 def _in_program(name: str, env: dict) -> str | None:
@@ -203,7 +197,7 @@ class CoreMLTarget(Target):
         nodes = {node.name: node for node in graph.nodes}
         taps = {probe.names[-1]: output}
         for name in probe.names[:-1]:
-            value = boundary(((_inside(node, name), [a.name for a in node.all_input_nodes], [node.name])
+            value = boundary(((inside(node, name), [a.name for a in node.all_input_nodes], [node.name])
                               for node in graph.nodes), [])
             # MIL drops ops that compute nothing (x * 1, x + 0: an untrained norm's affine);
             # such a value lives on in the op's input.

@@ -12,7 +12,8 @@ from cloformer.export import rewrites
 from cloformer.export.diagnose import PER_MODULE, TAPS, boundary, diagnose, probe, table
 from cloformer.export.diagnose_cli import main, run
 from cloformer.export.manifest import manifest_path
-from cloformer.export.targets.coreml import _inside, _program
+from cloformer.export.targets import inside
+from cloformer.export.targets.coreml import _program
 from cloformer.models import create_model
 
 from ..conftest import export
@@ -79,7 +80,7 @@ def test_coreml_fault_in_one_block_is_named(coreml_export, tmp_path):
     record = coreml_export[1]
     model, _ = rewrites.apply(create_model(record["model"], seed=record["weights"]["seed"]), record["rewrites"])
     graph = _program(model, torch.randn(record["input_shape"])).graph
-    (tanh,) = [n.name for n in graph.nodes if _inside(n, FAULTY) and n.target == torch.ops.aten.tanh.default]
+    (tanh,) = [n.name for n in graph.nodes if inside(n, FAULTY) and n.target == torch.ops.aten.tanh.default]
     spec_path = artifact / "Data" / "com.apple.CoreML" / "model.mlmodel"
     spec = ct.utils.load_spec(str(artifact))
     (block,) = spec.mlProgram.functions["main"].block_specializations.values()

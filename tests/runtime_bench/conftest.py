@@ -17,7 +17,7 @@ DEVICE = {"kind": "android", "model": "Pixel 8", "os": "Android 15", "soc": "Ten
 
 
 def make_result(latencies=None, runtime="executorch", backend="xnnpack", model="cloformer_xxs",
-                device=DEVICE, sustained=False) -> dict:
+                device=DEVICE, sustained=False, precision="fp32") -> dict:
     latencies = latencies or [10.0 + 0.1 * (i % 7) for i in range(50)]
     starts = [i * 0.05 for i in range(len(latencies))]
     summary = intervals(starts, latencies) if sustained else None
@@ -26,7 +26,7 @@ def make_result(latencies=None, runtime="executorch", backend="xnnpack", model="
     return results.new(tool="android_app", device=dict(device),
                        runtime={"name": runtime, "version": "1.5.1", "backend": backend, "threads": 4},
                        model=model, artifact={"path": "/data/local/tmp/m.pte", "sha256": "ab" * 32},
-                       input_shape=[1, 3, 224, 224], precision="fp32",
+                       input_shape=[1, 3, 224, 224], precision=precision,
                        protocol=Protocol(sustained_seconds=2.5 if sustained else None), load_ms=120.0,
                        measured=measured, memory={"peak_rss_mb": None, "pss_mb": 88.5})
 

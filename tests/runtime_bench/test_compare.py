@@ -3,8 +3,11 @@ import json
 
 import pytest
 
+from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.compare import COLUMNS, compare
 from cloformer.runtime_bench.result import ResultError
+
+from .conftest import make_result
 
 
 def test_merged_table_csv_and_plots(result_files, tmp_path):
@@ -32,3 +35,15 @@ def test_one_bad_file_names_itself_and_nothing_is_written(result_files, tmp_path
     with pytest.raises(ResultError, match=r"broken.json: field \(top level\): 'latencies_ms' is a required property"):
         compare(result_files + [bad], tmp_path / "cmp")
     assert not (tmp_path / "cmp").exists()
+
+
+def test_reduced_precision_rows_say_how_much_faster_than_fp32(tmp_path):
+    made = [make_result(latencies=[20.0] * 40), make_result(latencies=[8.0] * 40, precision="int8"),
+            make_result(latencies=[8.0] * 40, precision="int8", backend="portable"),  # no fp32 portable run
+            make_result(latencies=[25.0] * 40, precision="fp16", runtime="onnxruntime")]
+    paths = [results.write(r, tmp_path / "results") for r in made]
+    table, _ = compare(paths, tmp_path / "out")
+    rows = csv.DictReader((tmp_path / "out" / "table.csv").open())
+    speed = {(r["backend"], r["precision"]): r["vs_fp32"] for r in rows}
+    assert speed == {("xnnpack", "fp32"): "", ("xnnpack", "int8"): "2.50x", ("portable", "int8"): "",
+                     ("xnnpack", "fp16"): ""}

@@ -32,7 +32,9 @@ def _target_lists():
     for target in TARGETS.values():
         for backend in ("xnnpack", "coreml", "portable") if target.name == "executorch" else (None,):
             request = ExportRequest(targets=(target.name,), backend=backend or "xnnpack")
-            lists[target.tag(request)] = target.rewrites(request)
+            for precision in target.precisions(request):
+                request.precision = precision
+                lists[f"{target.tag(request)}_{precision}"] = target.rewrites(request)
     return lists
 
 

@@ -62,3 +62,10 @@ def test_split_depthwise(trained_like, naive):
         return [n.args[1].meta["val"].shape[-1] for n in nodes if "conv2d" in str(n.target)]
     assert max(kernels(naive)) == 9
     assert max(kernels(rewritten(trained_like, "split_depthwise"))) == 5
+
+
+def test_separate_qkv(trained_like):
+    sliced = rewritten(trained_like, "local_qkv_slices")
+    separate = rewritten(trained_like, "local_qkv_slices", "separate_qkv")
+    assert count(sliced, "split") == 12 and count(separate, "split") == 0 and count(separate, "slice") == 0
+    assert count(separate, "conv2d") == count(sliced, "conv2d") + 12 * 4  # 2 convs -> 6 per local branch
