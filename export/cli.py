@@ -24,11 +24,14 @@ class _Parser(argparse.ArgumentParser):
 
 def _epilog() -> str:
     rows = "\n".join(f"  {name:<11} {target.suffix:<11} {target.summary}" for name, target in TARGETS.items())
+    precisions = "\n".join(f"  {name:<11} {target.precision_summary}" for name, target in TARGETS.items())
     return (f"targets:\n{rows}\n  all         every target above, one after the other\n\n"
+            f"precisions (--precision; fp16/int8 get a fidelity measurement vs fp32 over real photos):\n"
+            f"{precisions}\n\n"
             f"executorch backends: {', '.join(BACKENDS)}; needing vendor SDKs (refused here): "
             f"{', '.join(SDK_BACKENDS)}\n\n"
             "Each artifact is checked against the eager model in its own runtime on a real photo and a\n"
-            "random input (Core ML: 'unverified' on Linux), and a manifest <artifact>.json is written\n"
+            "random input (Core ML: the MIL reference evaluator), and a manifest <artifact>.json is written\n"
             "beside it. Writes are atomic; an existing artifact needs --overwrite.")
 
 
@@ -57,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--num-classes", type=int, default=1000, metavar="N", help="classifier classes (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed for random init and the random parity input (default 0)")
     p.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "int8"),
-                   help="fp32 (default); fp16 and int8 as each target defines them (see below), with their "
+                   help="fp32 (default); fp16 and int8 as each target defines them (below), with their "
                         "fidelity against fp32 measured over real images and written to the manifest")
     p.add_argument("--calibration-dir", type=Path, metavar="DIR",
                    help="fp16/int8: images for int8 calibration and the fidelity measurement (default: the "

@@ -17,6 +17,7 @@ class Target(ABC):
     suffix: str            # artifact file (or bundle) extension
     runtime: str           # what parity runs the artifact in
     summary: str           # one line for --help
+    precision_summary: str = "fp32 only"  # what --precision means here, for --help
     options: tuple[Option, ...] = ()
     measures_latency: bool = True  # False: the runner checks numerics only, its speed means nothing
     # Deploy-form passes this target takes, in order (see export/rewrites/): each listed pass

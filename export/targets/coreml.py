@@ -108,8 +108,10 @@ class CoreMLTarget(Target):
     suffix = ".mlpackage"
     runtime = "mil-reference"
     measures_latency = False
-    summary = "Core ML ML program (.mlpackage; fp32, fp16, int8 weights, --compress palettizeN); runs on Apple platforms only"
+    summary = "Core ML ML program; runs on Apple platforms, parity here in the MIL reference evaluator"
     options = (COMPUTE_UNITS, DEPLOYMENT_TARGET, COMPRESS)
+    precision_summary = ("fp16: fp16 compute precision; int8: fp16 compute, int8 weights; "
+                         "--compress palettizeN (with fp16): N-bit weight palettes")
     # XXS MIL program naive -> rewritten: 36 -> 0 transposes, max tensor rank 5 -> 4.
     passes = ("fold_batchnorm", "groupnorm_as_mean", "fold_norm_affine", "local_qkv_slices", "global_attention_bmm")
 

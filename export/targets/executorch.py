@@ -135,6 +135,8 @@ class ExecuTorchTarget(Target):
     runtime = "executorch.runtime"
     summary = "ExecuTorch program (.pte) for the xnnpack, coreml or portable backend; parity in executorch.runtime"
     options = (BACKEND, COMPUTE_UNITS, DEPLOYMENT_TARGET)
+    precision_summary = ("int8 (xnnpack): PT2E static int8 convs and linears, head dynamic; fp16 is refused "
+                         "(not delegated by XNNPACK here)")
     # XNNPACK, XXS: 62 delegated subgraphs + 134 ops outside -> 1 subgraph, nothing outside.
     passes = ("fold_batchnorm", "groupnorm_as_mean", "fold_norm_affine", "local_qkv_slices", "global_attention_bmm")
     # XNNPACK only: its 7x7 / 9x9 depthwise kernels are slow (XXS ET/ORT 1.52-1.71 -> 1.09-1.34

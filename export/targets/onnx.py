@@ -54,6 +54,8 @@ class OnnxTarget(Target):
     runtime = "onnxruntime"
     summary = "ONNX (TorchScript exporter, onnxslim-simplified); parity in ONNX Runtime (CPU EP)"
     options = (OPSET, QUANTIZATION)
+    precision_summary = ("fp16: every float tensor fp16, fp32 in/out; int8: QDQ, convs + head quantized, "
+                         "activations calibrated (--quantization static) or quantized per run (dynamic)")
     # Measured on XXS (ORT 2 threads, one run, naive = 1.000): these three 0.935x. Dropped:
     # fold_batchnorm (ORT folds BN itself: 0.990x alone, same graph), groupnorm_as_mean (1.083x
     # alone: ORT's InstanceNormalization path is faster than explicit means).
