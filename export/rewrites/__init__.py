@@ -56,4 +56,4 @@ def apply(model: nn.Module, names: list[str] | tuple[str, ...]) -> tuple[nn.Modu
 
 # Registration order is the canonical order passes are applied in.
 from . import fold_batchnorm, groupnorm_as_mean, fold_norm_affine, local_qkv_slices  # noqa: E402,F401,I001
-from . import global_attention_bmm, split_depthwise, separate_qkv  # noqa: E402,F401,I001
+from . import global_attention_bmm, separate_qkv, split_depthwise  # noqa: E402,F401,I001

@@ -44,7 +44,7 @@ def _high_fre_attention(self, x: torch.Tensor, to_qkv: nn.Module, mixer: nn.Modu
     return torch.tanh(attn_block(q * k)) * v  # scale inside attn_block's last conv
 
 
-@rewrite("separate_qkv", removes=("slice", "split"))
+@rewrite("separate_qkv", removes=("aten_slice_copy",))
 def separate_qkv(model: nn.Module) -> int:
     rewritten = 0
     for attn in model.modules():
