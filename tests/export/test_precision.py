@@ -72,4 +72,4 @@ def test_executorch_int8(tmp_path):
     assert manifest["delegation"]["delegated_subgraphs"] == 1 and not manifest["delegation"]["non_delegated_ops"]
     # split_depthwise's explicit pads have no int8 XNNPACK kernel; separate_qkv removes the slices
     assert manifest["rewrites"][-1] == "separate_qkv" and "split_depthwise" not in manifest["rewrites"]
-    assert manifest["fidelity"]["per_module_sqnr_db"].startswith("an int8 module exported alone")
+    assert manifest["fidelity"]["per_module_sqnr_db"].startswith("unverified: an int8 module exported alone")
