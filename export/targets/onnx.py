@@ -152,9 +152,10 @@ def _session(model: str | bytes, threads: int | None = None, as_written: bool = 
 
 
 def _quantize(path: Path, request):
-    """int8 in place: only the convolutions (almost all of the MACs), per-channel symmetric
-    weights and (static) symmetric activations calibrated by min/max on real images. Attention
-    matmuls, softmax, norms and GELU stay fp32: quantizing every op measured 19.9 dB vs 35.8 dB."""
+    """int8 in place: only the convolutions (almost all of the MACs) and the head, per-channel
+    symmetric weights and (static) symmetric activations calibrated by min/max on real images.
+    Attention matmuls, softmax, norms and GELU stay fp32 (XXS: every op quantized 19.9 dB,
+    convolutions 35.8 dB, plus the head 33.7 dB at 30 % of the fp32 size instead of 34 %)."""
     import onnx
     from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
                                           quantize_dynamic, quantize_static)
