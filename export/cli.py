@@ -7,7 +7,7 @@ import warnings
 from pathlib import Path
 
 from ..models import DEFAULT_MODEL, list_models
-from .errors import UsageError, run_cli
+from .errors import UsageError, UsageParser, run_cli
 from .pipeline import run
 from .report import report
 from .request import ExportRequest
@@ -16,10 +16,6 @@ from .targets.executorch import BACKENDS, SDK_BACKENDS
 
 PROG = "cloformer-export"
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2, as for every other usage error
-        raise UsageError(f"{message} (see {PROG} --help)")
 
 
 def _epilog() -> str:
@@ -47,7 +43,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=PROG, description="Export CloFormer to mobile formats, check parity, write a manifest.",
+    p = UsageParser(prog=PROG, description="Export CloFormer to mobile formats, check parity, write a manifest.",
                 epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=DEFAULT_MODEL, choices=list_models(), help=f"variant (default {DEFAULT_MODEL})")
     p.add_argument("--target", default=None, choices=[*TARGETS, "all"],

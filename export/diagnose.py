@@ -60,11 +60,11 @@ def per_module(target, artifact: Path, probe: Probe) -> dict[str, np.ndarray]:
     """Every segment of the deploy form exported alone by `target` and run in its runtime."""
     from .pipeline import library_chatter_hidden
 
-    backend = target.backend(probe.request)
-    target.runner(artifact, backend)  # Unverifiable here if the artifact's runtime is missing
     if probe.request.precision == "int8":
         raise Unverifiable("an int8 module exported alone would need its own calibration on that module's "
                            "inputs; per-module diagnosis covers fp32 and fp16 artifacts of this target")
+    backend = target.backend(probe.request)
+    target.runner(artifact, backend)  # Unverifiable here if the artifact's runtime is missing
     values = {}
     with tempfile.TemporaryDirectory(prefix="cloformer-diagnose-") as tmp:
         for name, module, x in zip(probe.names, probe.modules, probe.inputs):

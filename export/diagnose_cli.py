@@ -15,7 +15,7 @@ from ..models import ModelError, create_model
 from . import files, manifest
 from .cli import _quiet_libraries
 from .diagnose import MIN_SQNR, Diagnosis, diagnose, probe, table
-from .errors import ExportError, UsageError, run_cli
+from .errors import ExportError, UsageError, UsageParser, run_cli
 from .inputs import parity_inputs
 from .pipeline import Progress
 from .request import ExportRequest
@@ -25,13 +25,9 @@ PROG = "cloformer-diagnose"
 _SAME = ("model", "num_classes", "input_shape")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        raise UsageError(f"{message} (see {PROG} --help)")
-
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=PROG, description="Compare an artifact with eager torch module by module (stem, every "
+    p = UsageParser(prog=PROG, description="Compare an artifact with eager torch module by module (stem, every "
                 "block, head) and name the first module where it diverges.")
     p.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT",
                    help="artifacts written by cloformer-export (same model, size and weights), manifest beside each")

@@ -1,6 +1,7 @@
 """Errors that end a command with one line for the user and a fitting exit code."""
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Callable
@@ -20,6 +21,13 @@ class UsageError(ExportError):
 
 class Unverifiable(Exception):
     """The artifact cannot be run on this machine; the message says why (parity 'unverified')."""
+
+
+class UsageParser(argparse.ArgumentParser):
+    """argparse whose errors are usage errors like every other: one line, exit 2 (via run_cli)."""
+
+    def error(self, message: str):
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def run_cli(prog: str, body: Callable[[], None]) -> int:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..export.cli import _quiet_libraries, parse_size
-from ..export.errors import ExportError, UsageError, run_cli
+from ..export.errors import ExportError, UsageError, UsageParser, run_cli
 from ..export.pipeline import run as export
 from ..export.request import ExportRequest
 from ..models import DEFAULT_MODEL, list_models
@@ -20,10 +20,6 @@ from .protocol import Protocol
 PROG = "cloformer-bench"
 HOST_TARGETS = ("onnx", "executorch")  # what `host --model` exports and runs besides eager torch
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 def _protocol_flags(p: argparse.ArgumentParser) -> None:
@@ -54,8 +50,8 @@ def _device_flags(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=PROG, description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = UsageParser(prog=PROG, description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=UsageParser)
 
     h = sub.add_parser("host", help="measure eager torch, ONNX Runtime and ExecuTorch on this machine")
     h.add_argument("artifacts", nargs="*", type=Path, metavar="ARTIFACT",
