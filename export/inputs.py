@@ -17,6 +17,7 @@ def preprocessing(height: int, width: int) -> dict:
         "size": [height, width],
         "resize": f"bilinear (antialiased) so the image covers {height}/{CROP_FRACTION}x{width}/{CROP_FRACTION}",
         "crop": "center",
+        "crop_fraction": CROP_FRACTION,
         "scale": 1 / 255,
         "mean": list(IMAGENET_MEAN),
         "std": list(IMAGENET_STD),

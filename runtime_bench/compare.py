@@ -20,36 +20,42 @@ def _device(r: dict) -> str:
 
 
 def _input(r: dict) -> str:
-    return "x".join(map(str, r["input_shape"][2:]))
+    return "x".join(map(str, (r["input_shape"] or [])[2:]))
 
 
 def _same_run_but_precision(r: dict) -> tuple:
-    return (r["device"]["model"], r["device"].get("serial"), r["model"], tuple(r["input_shape"]), r["runtime"]["name"],
+    return (r["device"]["model"], r["device"].get("serial"), r["model"], tuple(r["input_shape"] or ()), r["runtime"]["name"],
             r["runtime"]["backend"], r["runtime"]["threads"])
 
 
 def row(r: dict, fp32_median: float | None = None) -> dict:
     """One table row; `vs_fp32`: how many times faster than the fp32 artifact measured on the
-    same device, runtime, backend and threads (blank for fp32, or when there is none)."""
+    same device, runtime, backend and threads (blank for fp32, or when there is none). A failed
+    run (an app could not load or run the artifact) has no figures, only its reason."""
     s = r["stats"]
-    return {
-        "device": _device(r), "model": r["model"], "input": _input(r), "runtime": r["runtime"]["name"],
-        "backend": r["runtime"]["backend"], "precision": r["precision"],
+    context = {
+        "device": _device(r), "model": r["model"] or "", "input": _input(r), "runtime": r["runtime"]["name"],
+        "backend": r["runtime"]["backend"], "precision": r["precision"] or "",
         "threads": r["runtime"]["threads"] if r["runtime"]["threads"] is not None else "",
+        "n": len(r["latencies_ms"]), "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
+    }
+    if s is None:
+        return {c: context.get(c, "") for c in COLUMNS}
+    return context | {
         "median_ms": f"{s['median']:.2f}",
         "vs_fp32": f"{fp32_median / s['median']:.2f}x" if fp32_median and r["precision"] != "fp32" else "",
         "p90_ms": f"{s['p90']:.2f}", "p99_ms": f"{s['p99']:.2f}",
         "trimmed_mean_ms": f"{s['trimmed_mean']:.2f}", "std_ms": f"{s['std']:.2f}", "min_ms": f"{s['min']:.2f}",
         "first_ms": f"{r['first_ms']:.1f}", "load_ms": f"{r['load_ms']:.0f}",
         "peak_rss_mb": "" if r["memory"]["peak_rss_mb"] is None else f"{r['memory']['peak_rss_mb']:.0f}",
-        "n": len(r["latencies_ms"]), "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
     }
 
 
 def _sorted(loaded: list[dict]) -> list[dict]:
     order = {name: i for i, name in enumerate(list_models())}  # smallest variant first
-    return sorted(loaded, key=lambda r: (r["device"]["model"], order.get(r["model"], len(order)), r["model"],
-                                         r["input_shape"], r["runtime"]["name"], r["runtime"]["backend"], r["precision"]))
+    return sorted(loaded, key=lambda r: (r["device"]["model"], order.get(r["model"], len(order)), r["model"] or "",
+                                         r["input_shape"] or [], r["runtime"]["name"], r["runtime"]["backend"],
+                                         r["precision"] or ""))
 
 
 def markdown(rows: list[dict]) -> str:
@@ -67,6 +73,9 @@ def csv_text(rows: list[dict]) -> str:
 
 
 def _plots(loaded: list[dict], output: Path) -> list[Path]:
+    loaded = [r for r in loaded if r["stats"] is not None]  # failed runs: in the table only
+    if not loaded:
+        return []
     os.environ.setdefault("MPLBACKEND", "Agg")  # files only, no display
     import matplotlib.pyplot as plt
 
@@ -132,7 +141,7 @@ def compare(paths: list[Path], output: Path) -> tuple[str, list[Path]]:
     """Validate every file first (one bad file: `ResultError` naming it, nothing written), then
     write table.md, table.csv and the plots into `output`; return the Markdown and the files."""
     loaded = _sorted([results.load(p) for p in paths])
-    fp32 = {_same_run_but_precision(r): r["stats"]["median"] for r in loaded if r["precision"] == "fp32"}
+    fp32 = {_same_run_but_precision(r): r["stats"]["median"] for r in loaded if r["precision"] == "fp32" and r["stats"]}
     rows = [row(r, fp32.get(_same_run_but_precision(r))) for r in loaded]
     output.mkdir(parents=True, exist_ok=True)
     table = markdown(rows)

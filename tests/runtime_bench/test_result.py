@@ -51,3 +51,32 @@ def test_unreadable_files(tmp_path):
         results.load(bad)
     with pytest.raises(ResultError, match="missing.json: cannot read it"):
         results.load(tmp_path / "missing.json")
+
+
+def failed_run() -> dict:
+    """What an app writes when it cannot load or run the artifact: no figures, the reason."""
+    made = make_result()
+    made.update(load_ms=None, first_ms=None, latencies_ms=[], stats=None, valid=False,
+                invalid_reasons=["/data/local/tmp/cloformer/m.pte: missing or unreadable; push it first"])
+    return made
+
+
+def test_a_failed_run_is_a_result_with_its_reason():
+    results.validate(failed_run(), "failed")
+    unknown = failed_run() | {"model": None, "input_shape": None, "precision": None}
+    unknown["runtime"]["name"] = "tflite"  # a runtime the app does not know: recorded as asked
+    results.validate(unknown, "unknown")
+    for broken, message in [({"valid": True}, "False was expected"), ({"invalid_reasons": []}, "should be non-empty"),
+                            ({"stats": make_result()["stats"]}, "is not of type 'null'")]:
+        with pytest.raises(ResultError, match=message):
+            results.validate(failed_run() | broken, "failed")
+
+
+def test_a_measurement_must_be_complete():
+    for field in ("model", "input_shape", "precision", "load_ms", "first_ms", "stats"):
+        with pytest.raises(ResultError, match=f"field {field}: None is not of type"):
+            results.validate(make_result() | {field: None}, "measured")
+    odd = make_result()
+    odd["runtime"]["name"] = "tflite"
+    with pytest.raises(ResultError, match="field runtime.name: 'tflite' is not one of"):
+        results.validate(odd, "measured")

@@ -1,0 +1,96 @@
+package org.cloformer.bench.core;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import org.json.JSONArray;
+import org.json.JSONException;
+import org.json.JSONObject;
+
+/** The export manifest written beside every artifact (`<artifact>.json`): what the app needs of it. */
+public final class Manifest {
+    public final String model;
+    public final String target;
+    /** The export backend (xnnpack, portable, qnn, coreml) or null (ONNX). */
+    public final String backend;
+    public final String precision;
+    public final String sha256;
+    public final long[] inputShape;
+    public final int numClasses;
+    public final float[] mean;
+    public final float[] std;
+    public final float scale;
+    public final double cropFraction;
+
+    private Manifest(JSONObject json) throws JSONException, BenchmarkException {
+        model = json.getString("model");
+        target = json.getString("target");
+        backend = json.isNull("backend") ? null : json.getString("backend");
+        precision = json.getString("precision");
+        sha256 = json.getString("sha256");
+        JSONArray shape = json.getJSONArray("input_shape");
+        inputShape = new long[shape.length()];
+        for (int i = 0; i < inputShape.length; i++) {
+            inputShape[i] = shape.getLong(i);
+        }
+        numClasses = json.getInt("num_classes");
+        JSONObject pre = json.getJSONObject("preprocessing");
+        if (!"NCHW".equals(pre.getString("layout")) || !"RGB".equals(pre.getString("color"))) {
+            throw new BenchmarkException("manifest preprocessing is " + pre.getString("layout") + " "
+                    + pre.getString("color") + "; this app feeds NCHW RGB: re-export with cloformer-export");
+        }
+        mean = floats(pre.getJSONArray("mean"));
+        std = floats(pre.getJSONArray("std"));
+        scale = (float) pre.getDouble("scale");
+        cropFraction = pre.optDouble("crop_fraction", 0.875);
+        if (inputShape.length != 4 || inputShape[1] != 3 || mean.length != 3 || std.length != 3) {
+            throw new BenchmarkException("manifest input_shape " + java.util.Arrays.toString(inputShape)
+                    + " is not (batch, 3, height, width) with 3 means and stds; re-export with cloformer-export");
+        }
+    }
+
+    public int height() {
+        return (int) inputShape[2];
+    }
+
+    public int width() {
+        return (int) inputShape[3];
+    }
+
+    public long inputSize() {
+        return inputShape[0] * inputShape[1] * inputShape[2] * inputShape[3];
+    }
+
+    /** Where cloformer-export writes an artifact's manifest. */
+    public static File pathFor(File artifact) {
+        return new File(artifact.getPath() + ".json");
+    }
+
+    public static Manifest parse(String text, String source) throws BenchmarkException {
+        try {
+            return new Manifest(new JSONObject(text));
+        } catch (JSONException e) {
+            throw new BenchmarkException(source + ": not a cloformer-export manifest (" + e.getMessage()
+                    + "); push the .json that cloformer-export wrote beside the artifact");
+        }
+    }
+
+    public static Manifest read(File artifact) throws BenchmarkException {
+        File path = pathFor(artifact);
+        try {
+            return parse(new String(Files.readAllBytes(path.toPath()), StandardCharsets.UTF_8), path.getPath());
+        } catch (IOException e) {
+            throw new BenchmarkException(path + ": cannot read the manifest (" + e.getClass().getSimpleName()
+                    + "); push it beside the artifact: adb push <artifact>.json " + path);
+        }
+    }
+
+    private static float[] floats(JSONArray array) throws JSONException {
+        float[] values = new float[array.length()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) array.getDouble(i);
+        }
+        return values;
+    }
+}

@@ -1,0 +1,143 @@
+package org.cloformer.bench.core;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import org.json.JSONArray;
+import org.json.JSONException;
+import org.json.JSONObject;
+
+/** Test doubles: a manifest on disk, a runner that returns logits, a platform, a clock that ticks. */
+final class Fakes {
+    private Fakes() {}
+
+    static JSONObject manifestJson(File artifact, String sha256) throws JSONException {
+        return new JSONObject()
+                .put("model", "cloformer_xxs").put("target", "executorch").put("backend", "xnnpack")
+                .put("precision", "fp32").put("sha256", sha256).put("num_classes", 1000)
+                .put("artifact", artifact.getName())
+                .put("input_shape", new JSONArray().put(1).put(3).put(64).put(64))
+                .put("preprocessing", new JSONObject().put("size", new JSONArray().put(64).put(64))
+                        .put("scale", 1 / 255.0).put("crop_fraction", 0.875)
+                        .put("mean", new JSONArray().put(0.485).put(0.456).put(0.406))
+                        .put("std", new JSONArray().put(0.229).put(0.224).put(0.225))
+                        .put("layout", "NCHW").put("color", "RGB").put("dtype", "float32"));
+    }
+
+    /** An artifact file and its manifest, as cloformer-export leaves them. */
+    static File artifact(File dir, String name) throws Exception {
+        File artifact = new File(dir, name);
+        Files.write(artifact.toPath(), "not really a model".getBytes(StandardCharsets.UTF_8));
+        String sha = BenchmarkJob.sha256(artifact);
+        Files.write(Manifest.pathFor(artifact).toPath(),
+                manifestJson(artifact, sha).toString(1).getBytes(StandardCharsets.UTF_8));
+        return artifact;
+    }
+
+    static void rewriteManifest(File artifact, String key, Object value) throws IOException, JSONException {
+        File path = Manifest.pathFor(artifact);
+        JSONObject json = new JSONObject(new String(Files.readAllBytes(path.toPath()), StandardCharsets.UTF_8));
+        json.put(key, value);
+        Files.write(path.toPath(), json.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    static final class FakeRunner implements Runner {
+        final int outputs;
+        int calls;
+        boolean closed;
+        String failOnLoad;
+
+        FakeRunner(int outputs) {
+            this.outputs = outputs;
+        }
+
+        @Override
+        public String runtime() {
+            return "executorch";
+        }
+
+        @Override
+        public String version() {
+            return "1.5.1";
+        }
+
+        @Override
+        public String backend() {
+            return "xnnpack";
+        }
+
+        @Override
+        public void load(File artifact, Manifest manifest, int threads) throws BenchmarkException {
+            if (failOnLoad != null) {
+                throw new BenchmarkException(failOnLoad);
+            }
+        }
+
+        @Override
+        public float[] run(float[] input) {
+            calls++;
+            return new float[outputs];
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+
+    static Runner.Factory factory(final FakeRunner runner) {
+        return (runtime, backend) -> {
+            if (!"executorch".equals(runtime)) {
+                throw new BenchmarkException("unknown runtime " + runtime + "; choose executorch or onnxruntime");
+            }
+            return runner;
+        };
+    }
+
+    static final Platform PLATFORM = new Platform() {
+        @Override
+        public JSONObject device() {
+            try {
+                return new JSONObject().put("kind", "android").put("model", "JVM test").put("os", "Linux")
+                        .put("soc", "x86_64").put("cores", 2).put("serial", JSONObject.NULL);
+            } catch (JSONException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public String toolVersion() {
+            return "test";
+        }
+
+        @Override
+        public Double pssMb() {
+            return null;
+        }
+    };
+
+    /** Every call to nanoTime advances `step` ns: each inference "takes" a known time, sleeps are free. */
+    static final class TickingClock implements Protocol.Clock {
+        long now;
+        final long step;
+        long slept;
+
+        TickingClock(long step) {
+            this.step = step;
+        }
+
+        @Override
+        public long nanoTime() {
+            now += step;
+            return now;
+        }
+
+        @Override
+        public void sleep(long millis) {
+            slept += millis;
+        }
+    }
+
+    static final Protocol.Progress NO_PROGRESS = (done, total) -> { };
+}

@@ -1,0 +1,72 @@
+package org.cloformer.bench.core;
+
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import org.json.JSONObject;
+
+/**
+ * Entry points for tests/android_app (pytest): the Java core's statistics, preprocessing and results
+ * checked against the Python implementation and the result schema, which only Python has.
+ *
+ *   stats LATENCIES_TXT                         -> stats JSON on stdout
+ *   preprocess RGBA W H OUT_H OUT_W OUT_F32    -> NCHW float32 (little-endian), manifest normalization
+ *   results DIR                                 -> DIR/{measured,sustained,failed}.json
+ */
+public final class Fixture {
+    public static void main(String[] args) throws Exception {
+        switch (args[0]) {
+            case "stats": {
+                List<String> lines = Files.readAllLines(new File(args[1]).toPath(), StandardCharsets.UTF_8);
+                double[] latencies = lines.stream().mapToDouble(Double::parseDouble).toArray();
+                JSONObject out = new JSONObject();
+                for (Map.Entry<String, Double> e : Stats.summarize(latencies, 0.10).entrySet()) {
+                    out.put(e.getKey(), e.getValue());
+                }
+                System.out.println(out);
+                break;
+            }
+            case "preprocess": {
+                byte[] rgba = Files.readAllBytes(new File(args[1]).toPath());
+                int w = Integer.parseInt(args[2]);
+                int h = Integer.parseInt(args[3]);
+                int[] argb = new int[w * h];
+                for (int i = 0; i < argb.length; i++) {
+                    argb[i] = (rgba[4 * i + 3] & 0xFF) << 24 | (rgba[4 * i] & 0xFF) << 16
+                            | (rgba[4 * i + 1] & 0xFF) << 8 | (rgba[4 * i + 2] & 0xFF);
+                }
+                float[] out = Preprocess.toNchw(argb, w, h, Integer.parseInt(args[4]), Integer.parseInt(args[5]),
+                        0.875, 1 / 255f, new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f});
+                ByteBuffer bytes = ByteBuffer.allocate(4 * out.length).order(ByteOrder.LITTLE_ENDIAN);
+                bytes.asFloatBuffer().put(out);
+                Files.write(new File(args[6]).toPath(), bytes.array());
+                break;
+            }
+            case "results": {
+                File dir = new File(args[1]);
+                File artifact = Fakes.artifact(dir, "cloformer_xxs_64x64_executorch_xnnpack_fp32.pte");
+                Fakes.FakeRunner runner = new Fakes.FakeRunner(1000);
+                Protocol plain = Protocol.defaults();
+                Protocol sustained = new Protocol(2, 5, 10, 0.1, 2.0, 0.5);
+                write(dir, "measured", BenchmarkJob.run(new BenchmarkJob.Request(artifact, null, null, 4, plain),
+                        Fakes.factory(runner), Fakes.PLATFORM, new Fakes.TickingClock(1_000_000), Fakes.NO_PROGRESS));
+                write(dir, "sustained", BenchmarkJob.run(new BenchmarkJob.Request(artifact, null, null, 2, sustained),
+                        Fakes.factory(runner), Fakes.PLATFORM, new Fakes.TickingClock(50_000_000), Fakes.NO_PROGRESS));
+                write(dir, "failed", BenchmarkJob.run(
+                        new BenchmarkJob.Request(new File(dir, "missing.pte"), null, null, 4, plain),
+                        Fakes.factory(runner), Fakes.PLATFORM, new Fakes.TickingClock(1), Fakes.NO_PROGRESS));
+                break;
+            }
+            default:
+                throw new IllegalArgumentException("unknown fixture " + args[0]);
+        }
+    }
+
+    private static void write(File dir, String name, JSONObject result) throws Exception {
+        Result.write(result, dir, name);
+    }
+}

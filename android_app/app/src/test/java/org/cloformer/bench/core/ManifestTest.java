@@ -1,0 +1,64 @@
+package org.cloformer.bench.core;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.io.File;
+import org.json.JSONArray;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+public class ManifestTest {
+    @Rule
+    public TemporaryFolder dir = new TemporaryFolder();
+
+    @Test
+    public void readsShapeNormalizationAndIdentity() throws Exception {
+        File artifact = Fakes.artifact(dir.getRoot(), "m.pte");
+        Manifest m = Manifest.read(artifact);
+        assertEquals("cloformer_xxs", m.model);
+        assertEquals("xnnpack", m.backend);
+        assertArrayEquals(new long[] {1, 3, 64, 64}, m.inputShape);
+        assertEquals(64, m.height());
+        assertEquals(3 * 64 * 64, m.inputSize());
+        assertArrayEquals(new float[] {0.485f, 0.456f, 0.406f}, m.mean, 0);
+        assertEquals(0.875, m.cropFraction, 0);
+    }
+
+    @Test
+    public void aMissingManifestSaysWhereToPushIt() throws Exception {
+        File artifact = new File(dir.getRoot(), "alone.pte");
+        try {
+            Manifest.read(artifact);
+            fail();
+        } catch (BenchmarkException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("alone.pte.json: cannot read the manifest"));
+            assertTrue(e.getMessage().contains("adb push"));
+        }
+    }
+
+    @Test
+    public void aManifestWithoutTheFieldsIsNotAManifest() throws Exception {
+        try {
+            Manifest.parse("{\"model\": \"cloformer_xxs\"}", "x.json");
+            fail();
+        } catch (BenchmarkException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith("x.json: not a cloformer-export manifest"));
+        }
+    }
+
+    @Test
+    public void aShapeThatIsNotAnImageBatchIsRefused() throws Exception {
+        File artifact = Fakes.artifact(dir.getRoot(), "m.pte");
+        Fakes.rewriteManifest(artifact, "input_shape", new JSONArray().put(1).put(4).put(64));
+        try {
+            Manifest.read(artifact);
+            fail();
+        } catch (BenchmarkException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("is not (batch, 3, height, width)"));
+        }
+    }
+}

@@ -1,0 +1,80 @@
+"""The Android app's pure-Java core (android_app/app/src/main/java/org/cloformer/bench/core): its
+JUnit tests, and its statistics, preprocessing and result files against the Python side."""
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cloformer.export.inputs import preprocess
+from cloformer.runtime_bench import result as results
+from cloformer.runtime_bench.compare import compare
+from cloformer.runtime_bench.protocol import summarize
+
+SCRIPT = Path(__file__).parents[2] / "android_app" / "scripts" / "test_core.sh"
+
+
+@pytest.fixture(scope="module")
+def classpath() -> str:
+    """Compile the core and run its JUnit tests (fetching JUnit and org.json from Debian once)."""
+    done = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "OK (" in done.stdout, done.stdout[-3000:]
+    return done.stdout.strip().splitlines()[-1].removeprefix("classpath: ")
+
+
+def fixture(classpath: str, *args: str) -> str:
+    done = subprocess.run(["java", "-cp", classpath, "org.cloformer.bench.core.Fixture", *args],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_junit_suite_passes(classpath):
+    assert "core-classes" in classpath
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 50, 333])
+def test_statistics_equal_pythons(classpath, tmp_path, n):
+    latencies = np.random.default_rng(n).lognormal(2.5, 0.3, n).round(4).tolist()
+    if n > 2:
+        latencies[1] = latencies[2]  # a tie
+    (tmp_path / "l.txt").write_text("\n".join(map(repr, latencies)))
+    java = json.loads(fixture(classpath, "stats", str(tmp_path / "l.txt")))
+    python = summarize(latencies)
+    assert list(java) == list(python)
+    for key in python:
+        assert java[key] == pytest.approx(python[key], rel=1e-12, abs=1e-12), key
+
+
+@pytest.mark.parametrize("size", [(224, 224), (64, 96), (256, 160)])
+def test_preprocessing_equals_export_inputs(classpath, tmp_path, size):
+    """The photo the phone classifies is the tensor parity checked: antialiased resize, center crop,
+    normalization, NCHW, on a real photo (downscaled) and on noise (upscaled from 40x30)."""
+    from skimage import data
+
+    noise = np.random.default_rng(0).integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    for image in (data.astronaut(), noise):
+        h, w = image.shape[:2]
+        rgba = np.concatenate([image, np.full((h, w, 1), 255, np.uint8)], axis=2)
+        (tmp_path / "in.rgba").write_bytes(rgba.tobytes())
+        fixture(classpath, "preprocess", str(tmp_path / "in.rgba"), str(w), str(h), *map(str, size),
+                str(tmp_path / "out.f32"))
+        java = np.fromfile(tmp_path / "out.f32", dtype="<f4").reshape(1, 3, *size)
+        python = preprocess(image, *size).numpy()
+        # torch interpolates in float32, Java in double: ~0.005 grey levels apart at worst
+        assert np.abs(java - python).max() < 1e-4 and np.abs(java - python).mean() < 2e-6
+
+
+def test_results_follow_the_schema_and_merge(classpath, tmp_path):
+    fixture(classpath, "results", str(tmp_path))
+    measured, sustained, failed = (results.load(tmp_path / f"{n}.json") for n in ("measured", "sustained", "failed"))
+    assert measured["valid"] and measured["tool"]["name"] == "android_app" and len(measured["latencies_ms"]) == 50
+    assert measured["stats"] == pytest.approx(summarize(measured["latencies_ms"], measured["protocol"]["trim"]))
+    assert sustained["sustained"]["intervals"] and sustained["protocol"]["sustained_seconds"] == 2.0
+    assert sustained["stats"] == pytest.approx(summarize(sustained["latencies_ms"]))
+    assert not failed["valid"] and failed["stats"] is None and "missing.pte: missing or unreadable" in \
+        failed["invalid_reasons"][0]
+    table, _ = compare([tmp_path / f"{n}.json" for n in ("measured", "sustained", "failed")], tmp_path / "cmp")
+    assert "missing.pte: missing or unreadable" in table and table.count("| JVM test (android) |") == 3
