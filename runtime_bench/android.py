@@ -6,7 +6,8 @@ The contract with the app (android_app/ implements the other side):
   am start -n org.cloformer.bench/.BenchmarkActivity
      --es artifact /data/local/tmp/cloformer/<artifact>   (its manifest beside it, <artifact>.json)
      --es run_id <id> --ei warmup W --ei rounds R --ei iterations I --ei threads T
-     [--ef sustained_seconds S] --ef cooldown_seconds C
+     [--ef sustained_seconds S] --ef cooldown_seconds C --es serial <adb serial>
+  (android_app/.../core/Extras.java reads them; tests/android_app checks the two agree)
   -> the app writes <RESULT_DIR>/<id>.json (atomically: temp name, then rename) and finishes.
 """
 from __future__ import annotations
@@ -63,8 +64,10 @@ def attached(serials: list[str]) -> list[str]:
     return serials or ready
 
 
-def _extras(protocol: Protocol, threads: int) -> list[str]:
-    extras = ["--ei", "warmup", str(protocol.warmup), "--ei", "rounds", str(protocol.rounds),
+def start_extras(artifact: str, run_id: str, serial: str, protocol: Protocol, threads: int) -> list[str]:
+    """The intent extras of one headless run (`am start ... <these>`)."""
+    extras = ["--es", "artifact", artifact, "--es", "run_id", run_id, "--es", "serial", serial,
+              "--ei", "warmup", str(protocol.warmup), "--ei", "rounds", str(protocol.rounds),
               "--ei", "iterations", str(protocol.iterations), "--ei", "threads", str(threads),
               "--ef", "cooldown_seconds", str(protocol.cooldown_seconds)]
     if protocol.sustained_seconds:
@@ -84,8 +87,8 @@ def run_on_device(serial: str, artifacts: list[Path], protocol: Protocol, thread
         _adb("push", str(manifests.manifest_path(artifact)), on_device + ".json", serial=serial)
         run_id = uuid.uuid4().hex[:12]
         remote = f"{RESULT_DIR}/{run_id}.json"
-        _adb("shell", "am", "start", "-W", "-n", ACTIVITY, "--es", "artifact", on_device, "--es", "run_id", run_id,
-             *_extras(protocol, threads), serial=serial)
+        _adb("shell", "am", "start", "-W", "-n", ACTIVITY, *start_extras(on_device, run_id, serial, protocol, threads),
+             serial=serial)
         deadline = time.monotonic() + timeout
         while remote not in _adb("shell", f"ls {remote} 2>/dev/null || true", serial=serial):
             if time.monotonic() > deadline:

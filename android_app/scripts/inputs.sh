@@ -25,7 +25,7 @@ Dir::Etc::SourceParts "/nonexistent";
 Dir::State::Lists "$dir/lists";
 Dir::Cache "$dir/cache";
 CONF
-    APT_CONFIG="$dir/apt.conf" apt-get -q update -o Debug::NoLocking=1 >/dev/null \
+    APT_CONFIG="$dir/apt.conf" apt-get -q update -o Debug::NoLocking=1 >/dev/null 2>&1 \
       || { rm -f "$dir/apt.conf"; die "cannot reach the Debian $release package lists (apt-get update)"; }
   fi
   echo "$dir/apt.conf"

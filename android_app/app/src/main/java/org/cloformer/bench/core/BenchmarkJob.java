@@ -96,7 +96,12 @@ public final class BenchmarkJob {
             float[] input = randomInput(manifest);
             checkOutput(runner.run(input), manifest);
             final Runner loaded = runner;
-            Protocol.Measurement m = request.protocol.measure(() -> loaded.run(input), clock, progress);
+            Protocol.Measurement m = request.protocol.measure(new Protocol.Call() {
+                @Override
+                public void run() throws Exception {
+                    loaded.run(input);
+                }
+            }, clock, progress);
             Result.measured(result, loadMs, m, request.protocol.trim, platform.peakRssMb(), platform.pssMb());
         } catch (BenchmarkException e) {
             failQuietly(result, e.getMessage());

@@ -1,9 +1,11 @@
 package org.cloformer.bench.core;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import org.json.JSONArray;
 import org.json.JSONException;
 import org.json.JSONObject;
@@ -78,12 +80,17 @@ public final class Manifest {
 
     public static Manifest read(File artifact) throws BenchmarkException {
         File path = pathFor(artifact);
-        try {
-            return parse(new String(Files.readAllBytes(path.toPath()), StandardCharsets.UTF_8), path.getPath());
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
+        try (InputStream in = new FileInputStream(path)) {
+            byte[] buffer = new byte[1 << 14];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                text.write(buffer, 0, n);
+            }
         } catch (IOException e) {
             throw new BenchmarkException(path + ": cannot read the manifest (" + e.getClass().getSimpleName()
                     + "); push it beside the artifact: adb push <artifact>.json " + path);
         }
+        return parse(new String(text.toByteArray(), StandardCharsets.UTF_8), path.getPath());
     }
 
     private static float[] floats(JSONArray array) throws JSONException {

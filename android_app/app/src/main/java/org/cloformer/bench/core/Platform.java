@@ -1,11 +1,11 @@
 package org.cloformer.bench.core;
 
-import java.io.File;
+import java.io.BufferedReader;
+import java.io.FileInputStream;
 import java.io.FileWriter;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.util.List;
 import org.json.JSONObject;
 
 /** What a result needs from the device it ran on; the Android app and the tests each provide one. */
@@ -21,9 +21,10 @@ public interface Platform {
 
     /** Peak resident set size of this process in MB since the last reset, or null where unknown. */
     default Double peakRssMb() {
-        try {
-            List<String> lines = Files.readAllLines(new File("/proc/self/status").toPath(), StandardCharsets.UTF_8);
-            for (String line : lines) {
+        // java.io, not java.nio.file: the hand-built APK compiles against android.jar API 23, which lacks it.
+        try (BufferedReader status = new BufferedReader(new InputStreamReader(
+                new FileInputStream("/proc/self/status"), StandardCharsets.UTF_8))) {
+            for (String line; (line = status.readLine()) != null; ) {
                 if (line.startsWith("VmHWM:")) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
                 }

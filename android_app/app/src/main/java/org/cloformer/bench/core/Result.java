@@ -37,7 +37,8 @@ public final class Result {
         result.put("runtime", new JSONObject().put("name", runtime).put("version", runtimeVersion)
                 .put("backend", backend).put("threads", threads == null ? JSONObject.NULL : threads));
         result.put("model", JSONObject.NULL);
-        result.put("artifact", new JSONObject().put("path", artifactPath).put("sha256", JSONObject.NULL));
+        result.put("artifact", new JSONObject().put("path", artifactPath == null ? JSONObject.NULL : artifactPath)
+                .put("sha256", JSONObject.NULL));
         result.put("input_shape", JSONObject.NULL);
         result.put("precision", JSONObject.NULL);
         result.put("protocol", new JSONObject().put("warmup", protocol.warmup).put("rounds", protocol.rounds)
@@ -106,6 +107,13 @@ public final class Result {
         result.put("sustained", JSONObject.NULL);
         result.put("valid", false);
         result.put("invalid_reasons", new JSONArray().put(reason));
+    }
+
+    /** A run refused before anything about it was known (bad extras): the request as given, the reason. */
+    public static JSONObject failed(Platform platform, String artifactPath, String reason) throws JSONException {
+        JSONObject result = start(platform, artifactPath, "unknown", "default", "unknown", null, Protocol.defaults());
+        fail(result, reason);
+        return result;
     }
 
     /** Write atomically (a temp name in the same folder, then rename): a reader never sees half a file. */

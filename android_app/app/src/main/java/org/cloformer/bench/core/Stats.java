@@ -104,7 +104,10 @@ public final class Stats {
         TreeMap<Long, List<Double>> windows = new TreeMap<>();
         for (int i = 0; i < startsS.length; i++) {
             long key = (long) Math.floor(startsS[i] / intervalS);
-            windows.computeIfAbsent(key, k -> new ArrayList<>()).add(latenciesMs[i]);
+            if (!windows.containsKey(key)) {
+                windows.put(key, new ArrayList<Double>());
+            }
+            windows.get(key).add(latenciesMs[i]);
         }
         List<Interval> rows = new ArrayList<>();
         for (Map.Entry<Long, List<Double>> window : windows.entrySet()) {

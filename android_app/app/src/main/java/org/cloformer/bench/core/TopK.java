@@ -2,6 +2,7 @@ package org.cloformer.bench.core;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 
 /** The k best classes of a logit vector, with softmax probabilities. */
@@ -37,7 +38,12 @@ public final class TopK {
             order.add(i);
         }
         // Stable sort: ties keep the lower index first, as numpy's argsort(kind="stable") of -logits.
-        Collections.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
+        Collections.sort(order, new Comparator<Integer>() {
+            @Override
+            public int compare(Integer a, Integer b) {
+                return Float.compare(logits[b], logits[a]);
+            }
+        });
         List<Entry> best = new ArrayList<>();
         for (int i = 0; i < Math.min(k, logits.length); i++) {
             int index = order.get(i);

@@ -16,6 +16,7 @@ import org.json.JSONObject;
  *   stats LATENCIES_TXT                         -> stats JSON on stdout
  *   preprocess RGBA W H OUT_H OUT_W OUT_F32    -> NCHW float32 (little-endian), manifest normalization
  *   results DIR                                 -> DIR/{measured,sustained,failed}.json
+ *   extras --es|--ei|--ef NAME VALUE ...        -> the request Extras.parse reads from `am start` extras, as JSON
  */
 public final class Fixture {
     public static void main(String[] args) throws Exception {
@@ -59,6 +60,22 @@ public final class Fixture {
                 write(dir, "failed", BenchmarkJob.run(
                         new BenchmarkJob.Request(new File(dir, "missing.pte"), null, null, 4, plain),
                         Fakes.factory(runner), Fakes.PLATFORM, new Fakes.TickingClock(1), Fakes.NO_PROGRESS));
+                break;
+            }
+            case "extras": {
+                Map<String, Object> extras = new java.util.HashMap<>();
+                for (int i = 1; i + 2 < args.length + 1; i += 3) {
+                    String value = args[i + 2];
+                    extras.put(args[i + 1], args[i].equals("--ei") ? (Object) Integer.valueOf(value)
+                            : args[i].equals("--ef") ? (Object) Float.valueOf(value) : value);
+                }
+                Extras e = Extras.parse(extras, "default");
+                Protocol p = e.request.protocol;
+                System.out.println(new JSONObject().put("artifact", e.request.artifact.getPath()).put("run_id", e.runId)
+                        .put("serial", e.serial).put("threads", e.request.threads).put("warmup", p.warmup)
+                        .put("rounds", p.rounds).put("iterations", p.iterations)
+                        .put("sustained_seconds", p.sustainedSeconds == null ? JSONObject.NULL : p.sustainedSeconds)
+                        .put("cooldown_seconds", p.cooldownSeconds));
                 break;
             }
             default:

@@ -1,0 +1,44 @@
+"""The Gradle project a user opens in Android Studio: the shape the issue asks for, and the
+runtime versions in one place, matched to the Python side."""
+import re
+import tomllib
+from pathlib import Path
+
+from cloformer.runtime_bench import android
+
+ROOT = Path(__file__).parents[2]
+APP = ROOT / "android_app"
+
+
+def test_runtime_versions_match_the_python_pins():
+    versions = tomllib.loads((APP / "gradle" / "libs.versions.toml").read_text())["versions"]
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    executorch = next(d for d in deps if d.startswith("executorch"))
+    onnxruntime = next(d for d in deps if d.startswith("onnxruntime"))
+    assert executorch == f"executorch=={versions['executorch']}"
+    low = re.search(r">=(\d+\.\d+)", onnxruntime).group(1)
+    assert versions["onnxruntime"].startswith(low + "."), (onnxruntime, versions["onnxruntime"])
+    # every dependency's version comes from the catalog, none is written in a build file
+    build = (APP / "app" / "build.gradle").read_text()
+    assert "libs.executorch.android" in build and "libs.onnxruntime.android" in build
+    assert not re.search(r"['\"][\w.-]+:[\w.-]+:\d", build)
+
+
+def test_gradle_project_shape():
+    assert "include ':app'" in (APP / "settings.gradle").read_text()
+    assert "gradle-8" in (APP / "gradle" / "wrapper" / "gradle-wrapper.properties").read_text()
+    build = (APP / "app" / "build.gradle").read_text()
+    assert "minSdk 26" in build and "abiFilters 'arm64-v8a'" in build and "namespace 'org.cloformer.bench'" in build
+
+
+def test_manifest_exports_the_activity_cloformer_bench_starts():
+    manifest = (APP / "app" / "src" / "main" / "AndroidManifest.xml").read_text()
+    package, activity = android.ACTIVITY.split("/")
+    assert package == android.PACKAGE == "org.cloformer.bench"
+    assert re.search(rf'android:name="\{activity}"\s+android:exported="true"', manifest)
+
+
+def test_core_has_no_android_imports():
+    core = APP / "app" / "src" / "main" / "java" / "org" / "cloformer" / "bench" / "core"
+    offenders = [p.name for p in core.glob("*.java") if re.search(r"^import android\.", p.read_text(), re.M)]
+    assert not offenders
