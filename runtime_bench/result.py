@@ -64,8 +64,8 @@ def new(*, tool: str, device: dict, runtime: dict, model: str, artifact: dict, i
 
 def file_name(result: dict) -> str:
     runtime = result["runtime"]
-    parts = [result["device"]["model"], result["model"], "x".join(map(str, result["input_shape"][2:])),
-             runtime["name"], runtime["backend"], result["precision"], result["created"]]
+    parts = [result["device"]["model"], result["model"] or "unknown", "x".join(map(str, (result["input_shape"] or [])[2:])),
+             runtime["name"], runtime["backend"], result["precision"] or "failed", result["created"]]
     return re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts)) + ".json"
 
 

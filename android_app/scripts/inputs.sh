@@ -16,8 +16,8 @@ apt_config() {
   if [ ! -f "$dir/apt.conf" ]; then
     mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
     local mirror
-    mirror=$(grep -rhoE 'https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
-             | head -1 | tr -d ' ')
+    mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
+             | grep -oE 'https?://[^ ]+/debian/?( |$)' | head -1 | tr -d ' ' || true)
     echo "deb ${mirror:-http://deb.debian.org/debian} $release main" > "$dir/sources.list"
     cat > "$dir/apt.conf" <<CONF
 Dir::Etc::SourceList "$dir/sources.list";

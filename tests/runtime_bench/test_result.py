@@ -61,11 +61,12 @@ def failed_run() -> dict:
     return made
 
 
-def test_a_failed_run_is_a_result_with_its_reason():
+def test_a_failed_run_is_a_result_with_its_reason(tmp_path):
     results.validate(failed_run(), "failed")
     unknown = failed_run() | {"model": None, "input_shape": None, "precision": None}
     unknown["runtime"]["name"] = "tflite"  # a runtime the app does not know: recorded as asked
     results.validate(unknown, "unknown")
+    assert results.write(unknown, tmp_path).name.startswith("Pixel-8_unknown__tflite_xnnpack_failed_")
     for broken, message in [({"valid": True}, "False was expected"), ({"invalid_reasons": []}, "should be non-empty"),
                             ({"stats": make_result()["stats"]}, "is not of type 'null'")]:
         with pytest.raises(ResultError, match=message):

@@ -1,0 +1,10 @@
+import SwiftUI
+
+@main
+struct CloFormerBenchApp: App {
+    var body: some Scene {
+        WindowGroup {
+            ContentView()
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+
+/// One benchmark result as runtime_bench/result.schema.json defines it (schema_version 1). A failed run
+/// (the artifact could not be loaded or run) is a result too: no latencies, stats null, the reason.
+public struct BenchmarkResult: Codable {
+    public struct Tool: Codable {
+        public var name = "ios_app"
+        public var version: String
+    }
+
+    public struct Device: Codable {
+        public var kind = "ios"
+        public var model: String
+        public var os: String
+        public var soc: String
+        public var cores: Int
+        public var serial: String?
+
+        public init(model: String, os: String, soc: String, cores: Int, serial: String? = nil) {
+            self.model = model
+            self.os = os
+            self.soc = soc
+            self.cores = cores
+            self.serial = serial
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(model, forKey: .model)
+            try c.encode(os, forKey: .os)
+            try c.encode(soc, forKey: .soc)
+            try c.encode(cores, forKey: .cores)
+            try c.encode(serial, forKey: .serial)
+        }
+    }
+
+    public struct Runtime: Codable {
+        public var name: String
+        public var version: String
+        public var backend: String
+        public var threads: Int?
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(version, forKey: .version)
+            try c.encode(backend, forKey: .backend)
+            try c.encode(threads, forKey: .threads)
+        }
+    }
+
+    public struct Artifact: Codable {
+        public var path: String?
+        public var sha256: String?
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(path, forKey: .path)
+            try c.encode(sha256, forKey: .sha256)
+        }
+    }
+
+    public struct Memory: Codable {
+        public var peakRssMb: Double?
+        public var pssMb: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case peakRssMb = "peak_rss_mb"
+            case pssMb = "pss_mb"
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(peakRssMb, forKey: .peakRssMb)
+            try c.encode(pssMb, forKey: .pssMb)
+        }
+    }
+
+    public var schemaVersion = 1
+    public var created: String
+    public var tool: Tool
+    public var device: Device
+    public var runtime: Runtime
+    public var model: String?
+    public var artifact: Artifact
+    public var inputShape: [Int]?
+    public var precision: String?
+    public var `protocol`: BenchmarkProtocol
+    public var loadMs: Double?
+    public var firstMs: Double?
+    public var latenciesMs: [Double] = []
+    public var stats: Stats.Summary?
+    public var memory = Memory()
+    public var sustained: Stats.Sustained?
+    public var valid = false
+    public var invalidReasons: [String] = []
+    /// Core ML on iOS 17.4+: how many operations the compute plan puts on each device.
+    public var computePlan: [String: Int]?
+
+    enum CodingKeys: String, CodingKey {
+        case created, tool, device, runtime, model, artifact, precision, `protocol`, stats, memory, sustained, valid
+        case schemaVersion = "schema_version"
+        case inputShape = "input_shape"
+        case loadMs = "load_ms"
+        case firstMs = "first_ms"
+        case latenciesMs = "latencies_ms"
+        case invalidReasons = "invalid_reasons"
+        case computePlan = "compute_plan"
+    }
+
+    /// What was run and where; `measured` or `fail` completes it.
+    public init(
+        device: Device, toolVersion: String, runtime: Runtime, artifactPath: String?,
+        protocol: BenchmarkProtocol, created: Date = Date()
+    ) {
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime]
+        self.created = iso.string(from: created)
+        self.tool = Tool(version: toolVersion)
+        self.device = device
+        self.runtime = runtime
+        self.artifact = Artifact(path: artifactPath, sha256: nil)
+        self.protocol = `protocol`
+    }
+
+    public mutating func describe(_ manifest: Manifest) {
+        model = manifest.model
+        artifact.sha256 = manifest.sha256
+        inputShape = manifest.inputShape
+        precision = manifest.precision
+    }
+
+    public mutating func measured(loadMs: Double, _ m: BenchmarkProtocol.Measurement, memory: Memory) {
+        self.loadMs = loadMs
+        firstMs = m.firstMs
+        latenciesMs = m.latenciesMs
+        stats = Stats.summarize(m.latenciesMs, trim: `protocol`.trim)
+        sustained = m.sustained
+        self.memory = memory
+        invalidReasons = m.invalidReasons
+        valid = invalidReasons.isEmpty
+    }
+
+    /// A run that could not be measured: no figures, the reason.
+    public mutating func fail(_ reason: String) {
+        loadMs = nil
+        firstMs = nil
+        latenciesMs = []
+        stats = nil
+        sustained = nil
+        valid = false
+        invalidReasons = [reason]
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        // Every key written, null included: the schema requires them (synthesized Codable would omit nils).
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(schemaVersion, forKey: .schemaVersion)
+        try c.encode(created, forKey: .created)
+        try c.encode(tool, forKey: .tool)
+        try c.encode(device, forKey: .device)
+        try c.encode(runtime, forKey: .runtime)
+        try c.encode(model, forKey: .model)
+        try c.encode(artifact, forKey: .artifact)
+        try c.encode(inputShape, forKey: .inputShape)
+        try c.encode(precision, forKey: .precision)
+        try c.encode(`protocol`, forKey: .protocol)
+        try c.encode(loadMs, forKey: .loadMs)
+        try c.encode(firstMs, forKey: .firstMs)
+        try c.encode(latenciesMs, forKey: .latenciesMs)
+        try c.encode(stats, forKey: .stats)
+        try c.encode(memory, forKey: .memory)
+        try c.encode(sustained, forKey: .sustained)
+        try c.encode(valid, forKey: .valid)
+        try c.encode(invalidReasons, forKey: .invalidReasons)
+        try c.encodeIfPresent(computePlan, forKey: .computePlan)  // optional in the schema
+    }
+
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// Write atomically (a temporary file in the same folder, then rename) as `<name>.json`.
+    @discardableResult
+    public func write(to directory: URL, name: String) throws -> URL {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let target = directory.appendingPathComponent(name.hasSuffix(".json") ? name : name + ".json")
+        try json().write(to: target, options: .atomic)
+        return target
+    }
+}

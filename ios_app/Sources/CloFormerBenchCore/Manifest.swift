@@ -1,0 +1,75 @@
+import Foundation
+
+/// The export manifest written beside every artifact (`<artifact>.json`): what the app needs of it.
+public struct Manifest: Decodable {
+    public struct Preprocessing: Decodable {
+        public let mean: [Float]
+        public let std: [Float]
+        public let scale: Float
+        public let layout: String
+        public let color: String
+        /// Manifests written before crop_fraction was recorded used 0.875.
+        public let cropFraction: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case mean, std, scale, layout, color
+            case cropFraction = "crop_fraction"
+        }
+    }
+
+    public let model: String
+    public let target: String
+    /// The export backend (xnnpack, coreml, mps, ...) or null (ONNX, Core ML).
+    public let backend: String?
+    public let precision: String
+    public let sha256: String
+    public let inputShape: [Int]
+    public let numClasses: Int
+    public let preprocessing: Preprocessing
+
+    enum CodingKeys: String, CodingKey {
+        case model, target, backend, precision, sha256, preprocessing
+        case inputShape = "input_shape"
+        case numClasses = "num_classes"
+    }
+
+    public var height: Int { inputShape[2] }
+    public var width: Int { inputShape[3] }
+    public var inputCount: Int { inputShape.reduce(1, *) }
+    public var cropFraction: Double { preprocessing.cropFraction ?? 0.875 }
+
+    /// Where cloformer-export writes an artifact's manifest.
+    public static func url(for artifact: URL) -> URL {
+        artifact.deletingLastPathComponent().appendingPathComponent(artifact.lastPathComponent + ".json")
+    }
+
+    public static func parse(_ data: Data, source: String) throws -> Manifest {
+        let manifest: Manifest
+        do {
+            manifest = try JSONDecoder().decode(Manifest.self, from: data)
+        } catch {
+            throw BenchmarkError.invalid(
+                "\(source): not a cloformer-export manifest (\(error)); copy the .json cloformer-export wrote beside the artifact"
+            )
+        }
+        let p = manifest.preprocessing
+        guard p.layout == "NCHW", p.color == "RGB" else {
+            throw BenchmarkError.invalid(
+                "manifest preprocessing is \(p.layout) \(p.color); this app feeds NCHW RGB: re-export")
+        }
+        guard manifest.inputShape.count == 4, manifest.inputShape[1] == 3, p.mean.count == 3, p.std.count == 3 else {
+            throw BenchmarkError.invalid(
+                "manifest input_shape \(manifest.inputShape) is not (batch, 3, height, width) with 3 means and stds; re-export"
+            )
+        }
+        return manifest
+    }
+
+    public static func read(artifact: URL) throws -> Manifest {
+        let url = url(for: artifact)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw BenchmarkError.invalid("\(url.path): cannot read the manifest; copy it beside the artifact")
+        }
+        return try parse(data, source: url.path)
+    }
+}
