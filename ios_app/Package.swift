@@ -13,7 +13,8 @@ var dependencies: [Package.Dependency] = []
 var targets: [Target] = [
     .target(name: "CloFormerBenchCore"),
     .executableTarget(name: "cloformer-bench-fixture", dependencies: ["CloFormerBenchCore"]),
-    .testTarget(name: "CloFormerBenchCoreTests", dependencies: ["CloFormerBenchCore"]),
+    .testTarget(
+        name: "CloFormerBenchCoreTests", dependencies: ["CloFormerBenchCore"], resources: [.copy("Fixtures")]),
 ]
 
 #if os(macOS)

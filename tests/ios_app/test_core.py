@@ -104,3 +104,11 @@ def test_xcodegen_spec_names_real_folders():
     for folder in re.findall(r"sources: \[(\w+)\]", spec):
         assert any((IOS / folder).glob("*.swift")), folder
     assert "product: CloFormerBenchApple" in spec and "PRODUCT_BUNDLE_IDENTIFIER: org.cloformer.bench" in spec
+
+
+def test_the_xctest_golden_statistics_are_pythons():
+    """PythonParityTests (XCTest) compares Swift with this file; here the file is compared with Python."""
+    golden = json.loads((IOS / "Tests/CloFormerBenchCoreTests/Fixtures/python_stats.json").read_text())
+    assert len(golden["cases"]) == 6
+    for case in golden["cases"]:
+        assert case["stats"] == summarize(case["latencies_ms"], case["trim"])
