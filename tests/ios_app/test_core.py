@@ -44,6 +44,7 @@ def test_swift_build_test_parse_and_lint(swift_log):
     apple = sorted(str(p.relative_to(IOS)) for d in ("Sources/CloFormerBenchApple", "App", "BenchmarkTests")
                    for p in (IOS / d).rglob("*.swift"))
     assert f"parsed: {' '.join(apple)}" in swift_log
+    assert "type-checked on Linux: CloFormerBenchApple outside its canImport blocks" in swift_log
     assert "swift-format lint: clean" in swift_log
 
 

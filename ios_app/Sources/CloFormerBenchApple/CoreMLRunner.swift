@@ -18,8 +18,6 @@
         private var outputName = ""
         private var shape: [NSNumber] = []
         private var plan: [String: Int]?
-        /// Compiling a .mlpackage to .mlmodelc, part of load_ms; reported separately in the UI.
-        public private(set) var compileMs: Double?
 
         public init(computeUnits name: String) throws {
             guard let entry = Self.computeUnits.first(where: { $0.name == name }) else {
@@ -40,13 +38,8 @@
 
         public func load(artifact: URL, manifest: Manifest) throws {
             try checkAvailable()
-            if artifact.pathExtension == "mlmodelc" {
-                compiled = artifact
-            } else {
-                let start = DispatchTime.now().uptimeNanoseconds
-                compiled = try MLModel.compileModel(at: artifact)
-                compileMs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-            }
+            // A .mlpackage is compiled here, so load_ms covers compile + load; a .mlmodelc only loads.
+            compiled = try artifact.pathExtension == "mlmodelc" ? artifact : MLModel.compileModel(at: artifact)
             let configuration = MLModelConfiguration()
             configuration.computeUnits = units
             let model = try MLModel(contentsOf: compiled!, configuration: configuration)

@@ -41,6 +41,13 @@ public struct BenchmarkResult: Codable {
         public var backend: String
         public var threads: Int?
 
+        public init(name: String, version: String, backend: String, threads: Int?) {
+            self.name = name
+            self.version = version
+            self.backend = backend
+            self.threads = threads
+        }
+
         public func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(name, forKey: .name)
