@@ -12,9 +12,11 @@ var products: [Product] = [.library(name: "CloFormerBenchCore", targets: ["CloFo
 var dependencies: [Package.Dependency] = []
 var targets: [Target] = [
     .target(name: "CloFormerBenchCore"),
-    .executableTarget(name: "cloformer-bench-fixture", dependencies: ["CloFormerBenchCore"]),
+    .target(name: "CloFormerBenchTesting", dependencies: ["CloFormerBenchCore"]),
+    .executableTarget(name: "cloformer-bench-fixture", dependencies: ["CloFormerBenchCore", "CloFormerBenchTesting"]),
     .testTarget(
-        name: "CloFormerBenchCoreTests", dependencies: ["CloFormerBenchCore"], resources: [.copy("Fixtures")]),
+        name: "CloFormerBenchCoreTests", dependencies: ["CloFormerBenchCore", "CloFormerBenchTesting"],
+        resources: [.copy("Fixtures")]),
 ]
 
 #if os(macOS)

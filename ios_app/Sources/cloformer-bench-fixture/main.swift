@@ -5,6 +5,7 @@
 //   preprocess RGBA W H OUT_H OUT_W OUT_F32   -> NCHW float32 (little-endian), manifest normalization
 //   results DIR                               -> DIR/{measured,sustained,failed}.json
 import CloFormerBenchCore
+import CloFormerBenchTesting
 import Foundation
 
 let args = CommandLine.arguments

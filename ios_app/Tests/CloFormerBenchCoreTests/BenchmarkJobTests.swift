@@ -1,3 +1,4 @@
+import CloFormerBenchTesting
 import XCTest
 
 @testable import CloFormerBenchCore

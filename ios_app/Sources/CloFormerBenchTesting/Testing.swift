@@ -1,6 +1,7 @@
+import CloFormerBenchCore
 import Foundation
 
-/// Stand-ins for the fixture executable and the tests (the app never uses them): a runner that returns
+/// Stand-ins for the fixture executable and the tests (a target of its own: the app never links it): a runner that returns
 /// logits without a model, a clock that ticks a known step, and a manifest as cloformer-export writes one.
 public enum Testing {
     public final class FakeRunner: Runner {
