@@ -19,10 +19,6 @@ def _device(r: dict) -> str:
     return f"{r['device']['model']} ({r['device']['kind']})"
 
 
-def _input(r: dict) -> str:
-    return "x".join(map(str, (r["input_shape"] or [])[2:]))
-
-
 def _same_run_but_precision(r: dict) -> tuple:
     return (r["device"]["model"], r["device"].get("serial"), r["model"], tuple(r["input_shape"] or ()), r["runtime"]["name"],
             r["runtime"]["backend"], r["runtime"]["threads"])
@@ -34,7 +30,7 @@ def row(r: dict, fp32_median: float | None = None) -> dict:
     run (an app could not load or run the artifact) has no figures, only its reason."""
     s = r["stats"]
     context = {
-        "device": _device(r), "model": r["model"] or "", "input": _input(r), "runtime": r["runtime"]["name"],
+        "device": _device(r), "model": r["model"] or "", "input": results.input_label(r), "runtime": r["runtime"]["name"],
         "backend": r["runtime"]["backend"], "precision": r["precision"] or "",
         "threads": r["runtime"]["threads"] if r["runtime"]["threads"] is not None else "",
         "n": len(r["latencies_ms"]), "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
@@ -83,7 +79,7 @@ def _plots(loaded: list[dict], output: Path) -> list[Path]:
         return f"{r['runtime']['name']} {r['runtime']['backend']} {r['precision']}"
 
     def group(r: dict) -> str:
-        return f"{r['model']} {_input(r)}\n{_device(r)}"
+        return f"{r['model']} {results.input_label(r)}\n{_device(r)}"
 
     written = []
     groups, names = list(dict.fromkeys(map(group, loaded))), list(dict.fromkeys(map(series, loaded)))

@@ -62,9 +62,14 @@ def new(*, tool: str, device: dict, runtime: dict, model: str, artifact: dict, i
     return validate(result, "new result")
 
 
+def input_label(result: dict) -> str:
+    """HxW of the input, or "" for a failed run that never read its manifest."""
+    return "x".join(map(str, (result["input_shape"] or [])[2:]))
+
+
 def file_name(result: dict) -> str:
     runtime = result["runtime"]
-    parts = [result["device"]["model"], result["model"] or "unknown", "x".join(map(str, (result["input_shape"] or [])[2:])),
+    parts = [result["device"]["model"], result["model"] or "unknown", input_label(result),
              runtime["name"], runtime["backend"], result["precision"] or "failed", result["created"]]
     return re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts)) + ".json"
 

@@ -47,3 +47,18 @@ def test_reduced_precision_rows_say_how_much_faster_than_fp32(tmp_path):
     speed = {(r["backend"], r["precision"]): r["vs_fp32"] for r in rows}
     assert speed == {("xnnpack", "fp32"): "", ("xnnpack", "int8"): "2.50x", ("portable", "int8"): "",
                      ("xnnpack", "fp16"): ""}
+
+
+def test_a_failed_run_is_a_row_with_its_reason_and_no_bar(tmp_path):
+    failed = make_result(latencies=[9.0] * 40)
+    failed.update(load_ms=None, first_ms=None, latencies_ms=[], stats=None, valid=False, model=None, input_shape=None,
+                  precision=None, invalid_reasons=["m.pte: this .pte is delegated to [QnnBackend], which this runtime lacks"])
+    paths = [results.write(r, tmp_path / "results") for r in (make_result(), failed)]
+    table, written = compare(paths, tmp_path / "out")
+    rows = list(csv.DictReader((tmp_path / "out" / "table.csv").open()))
+    bad = next(r for r in rows if r["valid"] != "yes")
+    assert bad["valid"] == "no: m.pte: this .pte is delegated to [QnnBackend], which this runtime lacks"
+    assert (bad["model"], bad["input"], bad["median_ms"], bad["n"]) == ("", "", "", "0")
+    assert [p.name for p in written] == ["table.md", "table.csv", "latency.png"]
+    only_failed, plots = compare(paths[1:], tmp_path / "out2")
+    assert [p.name for p in plots] == ["table.md", "table.csv"] and "QnnBackend" in only_failed
