@@ -29,7 +29,8 @@ command -v javac >/dev/null || die "javac not found: install a JDK 17 (apt-get i
 deb bullseye libandroid-23-java dalvik-exchange
 deb host aapt android-libaapt android-libandroidfw android-libutils android-libcutils android-liblog \
   android-libbase android-libziparchive android-libbacktrace android-libunwind libzopfli1 libprotobuf-lite32 \
-  zipalign apksigner libapksig-java p7zip p7zip-full
+  zipalign apksigner libapksig-java p7zip p7zip-full \
+  dexdump android-libart android-libnativeloader android-libnativebridge
 ET=$(npm_pkg react-native-executorch@0.8.5)
 RN=$(npm_pkg react-native@0.70.15)
 ORT=$(npm_pkg com.github.asus4.onnxruntime@0.4.9)
@@ -72,14 +73,18 @@ javac -nowarn -source 8 -target 8 -bootclasspath "$ANDROID_JAR" -encoding UTF-8 
   $(find "$APP_DIR/app/src/main/java" "$APP_DIR/handbuilt/java" gen -name '*.java') 2>&1 | grep -v '^warning: \[options\]' || true
 [ -f classes/org/cloformer/bench/BenchmarkActivity.class ] || die "javac failed (above)"
 
-# dx copies invokedynamic through as invoke-custom, which Android cannot link for lambdas
-# (no LambdaMetafactory): the app's own classes must have none.
-indy=$(find classes -name '*.class' | sed 's#^classes/##; s#\.class$##' | xargs javap -c -p -cp classes | grep -c invokedynamic || true)
-[ "$indy" = 0 ] || die "$indy invokedynamic sites in the app's classes (a lambda or method reference?): dx cannot desugar them"
-
 mkdir -p dexin && cp -r classes/. dexin/ && (cd dexin && unzip -q -o "$ET_JAR" 'org/pytorch/executorch/*')
 rm -rf dexin/ai  # ONNX Runtime: compiled against, not shipped (header)
 dx --dex --min-sdk-version=26 --output=stage/classes.dex dexin
+
+# ART's own dex reader (dexdump runs its DexFileVerifier) must accept the file; and no invoke-custom:
+# dx passes invokedynamic (lambdas) through as invoke-custom, which Android cannot link (no LambdaMetafactory).
+DEXDUMP="$ROOT/usr/bin/dexdump"
+"$DEXDUMP" -c stage/classes.dex 2>&1 | grep -q "Checksum verified" || die "dexdump rejects classes.dex"
+dump=$("$DEXDUMP" -d stage/classes.dex 2>/dev/null) || die "ART's dex verifier (dexdump) rejects classes.dex"
+custom=$(grep -c "invoke-custom" <<< "$dump" || true)
+[ "$custom" = 0 ] || die "$custom invoke-custom instructions in classes.dex (a lambda or method reference?): Android cannot run them"
+echo "classes.dex: accepted by ART's dex verifier (dexdump), $(grep -c 'Class descriptor' <<< "$dump") classes, 0 invoke-custom"
 
 cp "$ET/third-party/android/libs/executorch/arm64-v8a/libexecutorch.so" stage/lib/arm64-v8a/
 unzip -q -o -j "$RN/android/com/facebook/react/react-native/0.70.15/react-native-0.70.15-release.aar" \

@@ -30,6 +30,7 @@ def apk(tmp_path_factory) -> tuple[Path, str]:
 def test_apk_is_signed_arm64_with_executorch_inside(apk):
     path, log = apk
     assert "package: name='org.cloformer.bench'" in log and "sdkVersion:'26'" in log
+    assert "classes.dex: accepted by ART's dex verifier (dexdump)" in log and ", 0 invoke-custom" in log
     assert "native-code: 'arm64-v8a'" in log and "launchable-activity: name='org.cloformer.bench.MainActivity'" in log
     names = set(zipfile.ZipFile(path).namelist())
     assert {"classes.dex", "lib/arm64-v8a/libexecutorch.so", "lib/arm64-v8a/libfbjni.so",
