@@ -50,11 +50,10 @@ public final class BenchmarkActivity extends Activity {
 
     private void measureAndWrite(Map<String, Object> extras, String defaultRunId) {
         JSONObject result;
-        String runId = defaultRunId;
+        String runId = Extras.runIdOr(extras, defaultRunId);
         File directory = getExternalFilesDir("results");
         try {
             Extras parsed = Extras.parse(extras, defaultRunId);
-            runId = parsed.runId;
             if (parsed.outputDir != null) {
                 directory = new File(parsed.outputDir);
             }
@@ -70,8 +69,9 @@ public final class BenchmarkActivity extends Activity {
         } catch (BenchmarkException e) {
             try {
                 Object artifact = extras.get("artifact");
-                result = Result.failed(new AndroidPlatform(null), artifact == null ? null : artifact.toString(),
-                        e.getMessage());
+                Object serial = extras.get("serial");
+                result = Result.failed(new AndroidPlatform(serial == null ? null : serial.toString()),
+                        artifact == null ? null : artifact.toString(), e.getMessage());
             } catch (JSONException never) {
                 throw new IllegalStateException(never);
             }

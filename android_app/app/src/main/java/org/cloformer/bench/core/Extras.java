@@ -10,6 +10,7 @@ import java.util.Map;
  */
 public final class Extras {
     public static final int DEFAULT_THREADS = 4;
+    private static final String RUN_ID = "[A-Za-z0-9._-]+";
 
     public final BenchmarkJob.Request request;
     public final String runId;
@@ -40,13 +41,22 @@ public final class Extras {
             throw new BenchmarkException(e.getMessage());
         }
         String runId = string(extras, "run_id");
-        if (runId != null && !runId.matches("[A-Za-z0-9._-]+")) {
+        if (runId != null && !runId.matches(RUN_ID)) {
             throw new BenchmarkException("run_id '" + runId + "' must be letters, digits, '.', '_' or '-' (it names a file)");
         }
         BenchmarkJob.Request request = new BenchmarkJob.Request(new File(artifact), string(extras, "runtime"),
                 string(extras, "backend"), integer(extras, "threads", DEFAULT_THREADS), protocol);
         return new Extras(request, runId == null ? defaultRunId : runId, string(extras, "serial"),
                 string(extras, "output_dir"));
+    }
+
+    /**
+     * The run_id to name the result by even when other extras are wrong, so the caller waiting for
+     * &lt;run_id&gt;.json receives the failure; the fallback when it is missing or not a file name.
+     */
+    public static String runIdOr(Map<String, Object> extras, String fallback) {
+        String runId = string(extras, "run_id");
+        return runId != null && runId.matches(RUN_ID) ? runId : fallback;
     }
 
     private static String string(Map<String, Object> extras, String name) {

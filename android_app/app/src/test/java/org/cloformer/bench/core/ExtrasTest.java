@@ -64,4 +64,12 @@ public class ExtrasTest {
         assertTrue(refused(extras("artifact", "m.pte", "run_id", "../x")).contains("run_id '../x' must be"));
         assertTrue(refused(extras("artifact", "m.pte", "sustained_seconds", "soon")).contains("--ef sustained_seconds"));
     }
+
+    @Test
+    public void aFailedParseStillNamesTheResultByItsRunId() {
+        // cloformer-bench android waits for <run_id>.json: a bad extra must not make it wait in vain
+        assertEquals("a1b2", Extras.runIdOr(extras("run_id", "a1b2", "threads", "four"), "fallback"));
+        assertEquals("fallback", Extras.runIdOr(extras("run_id", "../x"), "fallback"));
+        assertEquals("fallback", Extras.runIdOr(extras(), "fallback"));
+    }
 }
