@@ -2,7 +2,6 @@
 JUnit tests, and its statistics, preprocessing and result files against the Python side."""
 import json
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,17 +11,6 @@ from cloformer.runtime_bench import android
 from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.compare import compare
 from cloformer.runtime_bench.protocol import Protocol, summarize
-
-SCRIPT = Path(__file__).parents[2] / "android_app" / "scripts" / "test_core.sh"
-
-
-@pytest.fixture(scope="module")
-def classpath() -> str:
-    """Compile the core and run its JUnit tests (fetching JUnit and org.json from Debian once)."""
-    done = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "OK (" in done.stdout, done.stdout[-3000:]
-    return done.stdout.strip().splitlines()[-1].removeprefix("classpath: ")
 
 
 def fixture(classpath: str, *args: str) -> str:

@@ -6,10 +6,13 @@ $FAKE_ADB_DEVICES: serial:behaviour,... where behaviour is
   timeout    the app never writes one
   badschema  the app writes a result missing `stats`
   noapp      the app is not installed
+  java       the app's own headless logic runs (android_app core on the JVM, a fake runner;
+             $FAKE_APP_CLASSPATH: its classes, tests/android_app)
 Every call is appended to $FAKE_ADB_ROOT/calls.log."""
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -54,6 +57,14 @@ elif command == "shell" and rest[0].startswith("ls "):
 elif command == "shell" and rest[:2] == ["am", "start"]:
     extras = {rest[i + 1]: rest[i + 2] for i in range(len(rest) - 2) if rest[i] in ("--es", "--ei", "--ef")}
     assert local(extras["artifact"]).exists() and local(extras["artifact"] + ".json").exists()
+    if behaviour == "java":
+        command = ["java", "-cp", os.environ["FAKE_APP_CLASSPATH"], "org.cloformer.bench.core.Fixture", "headless",
+                   str(local("/sdcard/Android/data/org.cloformer.bench/files/results"))]
+        for i, flag in enumerate(rest):
+            if flag in ("--es", "--ei", "--ef"):
+                name, value = rest[i + 1], rest[i + 2]
+                command += [flag, name, str(local(value)) if name == "artifact" else value]
+        subprocess.run(command, check=True, capture_output=True)
     if behaviour in ("ok", "badschema"):
         result = json.loads(Path(os.environ["FAKE_ADB_RESULT"]).read_text())
         result["device"]["serial"] = serial

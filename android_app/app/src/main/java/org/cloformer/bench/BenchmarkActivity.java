@@ -10,14 +10,10 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.cloformer.bench.core.BenchmarkException;
-import org.cloformer.bench.core.BenchmarkJob;
-import org.cloformer.bench.core.Extras;
+import org.cloformer.bench.core.Headless;
+import org.cloformer.bench.core.Platform;
 import org.cloformer.bench.core.Protocol;
-import org.cloformer.bench.core.Result;
 import org.cloformer.bench.runners.Runners;
-import org.json.JSONException;
-import org.json.JSONObject;
 
 /**
  * The headless benchmark: started by `cloformer-bench android` (or by hand, README) with the intent
@@ -49,16 +45,14 @@ public final class BenchmarkActivity extends Activity {
     }
 
     private void measureAndWrite(Map<String, Object> extras, String defaultRunId) {
-        JSONObject result;
-        String runId = Extras.runIdOr(extras, defaultRunId);
-        File directory = getExternalFilesDir("results");
         try {
-            Extras parsed = Extras.parse(extras, defaultRunId);
-            if (parsed.outputDir != null) {
-                directory = new File(parsed.outputDir);
-            }
-            result = BenchmarkJob.run(parsed.request, new Runners(), new AndroidPlatform(parsed.serial),
-                    Protocol.SYSTEM_CLOCK, new Protocol.Progress() {
+            File written = Headless.run(extras, defaultRunId, getExternalFilesDir("results"), new Runners(),
+                    new Headless.Platforms() {
+                        @Override
+                        public Platform forSerial(String serial) {
+                            return new AndroidPlatform(serial);
+                        }
+                    }, new Protocol.Progress() {
                         @Override
                         public void update(int done, int total) {
                             if (done % 10 == 0) {
@@ -66,20 +60,7 @@ public final class BenchmarkActivity extends Activity {
                             }
                         }
                     });
-        } catch (BenchmarkException e) {
-            try {
-                Object artifact = extras.get("artifact");
-                Object serial = extras.get("serial");
-                result = Result.failed(new AndroidPlatform(serial == null ? null : serial.toString()),
-                        artifact == null ? null : artifact.toString(), e.getMessage());
-            } catch (JSONException never) {
-                throw new IllegalStateException(never);
-            }
-        }
-        try {
-            File written = Result.write(result, directory, runId);
-            Log.i(TAG, "result " + written + (result.optBoolean("valid") ? "" : " (invalid: "
-                    + result.optJSONArray("invalid_reasons") + ")"));
+            Log.i(TAG, "result " + written);
         } catch (IOException e) {
             Log.e(TAG, "cannot write the result: " + e.getMessage());
         }

@@ -95,27 +95,31 @@ final class Fakes {
         };
     }
 
-    static final Platform PLATFORM = new Platform() {
-        @Override
-        public JSONObject device() {
-            try {
-                return new JSONObject().put("kind", "android").put("model", "JVM test").put("os", "Linux")
-                        .put("soc", "x86_64").put("cores", 2).put("serial", JSONObject.NULL);
-            } catch (JSONException e) {
-                throw new IllegalStateException(e);
+    static final Platform PLATFORM = platform(null);
+
+    static Platform platform(final String serial) {
+        return new Platform() {
+            @Override
+            public JSONObject device() {
+                try {
+                    return new JSONObject().put("kind", "android").put("model", "JVM test").put("os", "Linux")
+                            .put("soc", "x86_64").put("cores", 2).put("serial", serial == null ? JSONObject.NULL : serial);
+                } catch (JSONException e) {
+                    throw new IllegalStateException(e);
+                }
             }
-        }
 
-        @Override
-        public String toolVersion() {
-            return "test";
-        }
+            @Override
+            public String toolVersion() {
+                return "test";
+            }
 
-        @Override
-        public Double pssMb() {
-            return null;
-        }
-    };
+            @Override
+            public Double pssMb() {
+                return null;
+            }
+        };
+    }
 
     /** Every call to nanoTime advances `step` ns: each inference "takes" a known time, sleeps are free. */
     static final class TickingClock implements Protocol.Clock {

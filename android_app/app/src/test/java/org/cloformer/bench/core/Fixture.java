@@ -17,6 +17,8 @@ import org.json.JSONObject;
  *   preprocess RGBA W H OUT_H OUT_W OUT_F32    -> NCHW float32 (little-endian), manifest normalization
  *   results DIR                                 -> DIR/{measured,sustained,failed}.json
  *   extras --es|--ei|--ef NAME VALUE ...        -> the request Extras.parse reads from `am start` extras, as JSON
+ *   headless DIR --es|--ei|--ef NAME VALUE ...  -> what BenchmarkActivity does (Headless.run, a fake runner),
+ *                                                  result in DIR unless output_dir says otherwise; prints its path
  */
 public final class Fixture {
     public static void main(String[] args) throws Exception {
@@ -63,13 +65,7 @@ public final class Fixture {
                 break;
             }
             case "extras": {
-                Map<String, Object> extras = new java.util.HashMap<>();
-                for (int i = 1; i + 2 < args.length + 1; i += 3) {
-                    String value = args[i + 2];
-                    extras.put(args[i + 1], args[i].equals("--ei") ? (Object) Integer.valueOf(value)
-                            : args[i].equals("--ef") ? (Object) Float.valueOf(value) : value);
-                }
-                Extras e = Extras.parse(extras, "default");
+                Extras e = Extras.parse(amExtras(args, 1), "default");
                 Protocol p = e.request.protocol;
                 System.out.println(new JSONObject().put("artifact", e.request.artifact.getPath()).put("run_id", e.runId)
                         .put("serial", e.serial).put("threads", e.request.threads).put("warmup", p.warmup)
@@ -78,9 +74,31 @@ public final class Fixture {
                         .put("cooldown_seconds", p.cooldownSeconds));
                 break;
             }
+            case "headless": {
+                File written = Headless.run(amExtras(args, 2), "default", new File(args[1]),
+                        Fakes.factory(new Fakes.FakeRunner(1000)), new Headless.Platforms() {
+                            @Override
+                            public Platform forSerial(String serial) {
+                                return Fakes.platform(serial);
+                            }
+                        }, Fakes.NO_PROGRESS);
+                System.out.println(written);
+                break;
+            }
             default:
                 throw new IllegalArgumentException("unknown fixture " + args[0]);
         }
+    }
+
+    /** `am start` extras (--es / --ei / --ef NAME VALUE triples) as the Bundle would hold them. */
+    private static Map<String, Object> amExtras(String[] args, int from) {
+        Map<String, Object> extras = new java.util.HashMap<>();
+        for (int i = from; i + 2 < args.length + 1; i += 3) {
+            String value = args[i + 2];
+            extras.put(args[i + 1], args[i].equals("--ei") ? (Object) Integer.valueOf(value)
+                    : args[i].equals("--ef") ? (Object) Float.valueOf(value) : value);
+        }
+        return extras;
     }
 
     private static void write(File dir, String name, JSONObject result) throws Exception {
