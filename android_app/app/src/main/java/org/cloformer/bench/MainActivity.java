@@ -139,7 +139,8 @@ public final class MainActivity extends Activity {
         }
         Bitmap bitmap = null;
         if (requestCode == TAKE_PHOTO) {
-            bitmap = (Bitmap) data.getExtras().get("data"); // the camera app's preview-size photo
+            Bundle extras = data.getExtras(); // the camera app's preview-size photo, when it returns one
+            bitmap = extras == null ? null : (Bitmap) extras.get("data");
         } else if (requestCode == PICK_PHOTO) {
             bitmap = decode(data.getData());
         }
