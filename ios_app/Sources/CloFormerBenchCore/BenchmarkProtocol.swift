@@ -9,7 +9,7 @@ public struct BenchmarkProtocol: Codable, Equatable {
     public var iterations = 10
     public var trim = 0.10
     /// Run this long instead of rounds x iterations.
-    public var sustainedSeconds: Double?
+    @NullEncoded public var sustainedSeconds: Double? = nil
     public var cooldownSeconds = 0.0
 
     enum CodingKeys: String, CodingKey {
@@ -39,16 +39,6 @@ public struct BenchmarkProtocol: Codable, Equatable {
         self.trim = trim
         self.sustainedSeconds = sustainedSeconds
         self.cooldownSeconds = cooldownSeconds
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(warmup, forKey: .warmup)
-        try c.encode(rounds, forKey: .rounds)
-        try c.encode(iterations, forKey: .iterations)
-        try c.encode(trim, forKey: .trim)
-        try c.encode(sustainedSeconds, forKey: .sustainedSeconds)  // null, not absent: the schema requires the key
-        try c.encode(cooldownSeconds, forKey: .cooldownSeconds)
     }
 
     /// What `measure` returns: the figures a result reports.

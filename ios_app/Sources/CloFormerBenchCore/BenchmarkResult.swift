@@ -14,7 +14,7 @@ public struct BenchmarkResult: Codable {
         public var os: String
         public var soc: String
         public var cores: Int
-        public var serial: String?
+        @NullEncoded public var serial: String? = nil
 
         public init(model: String, os: String, soc: String, cores: Int, serial: String? = nil) {
             self.model = model
@@ -23,23 +23,13 @@ public struct BenchmarkResult: Codable {
             self.cores = cores
             self.serial = serial
         }
-
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(kind, forKey: .kind)
-            try c.encode(model, forKey: .model)
-            try c.encode(os, forKey: .os)
-            try c.encode(soc, forKey: .soc)
-            try c.encode(cores, forKey: .cores)
-            try c.encode(serial, forKey: .serial)
-        }
     }
 
     public struct Runtime: Codable {
         public var name: String
         public var version: String
         public var backend: String
-        public var threads: Int?
+        @NullEncoded public var threads: Int? = nil
 
         public init(name: String, version: String, backend: String, threads: Int?) {
             self.name = name
@@ -47,40 +37,20 @@ public struct BenchmarkResult: Codable {
             self.backend = backend
             self.threads = threads
         }
-
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(name, forKey: .name)
-            try c.encode(version, forKey: .version)
-            try c.encode(backend, forKey: .backend)
-            try c.encode(threads, forKey: .threads)
-        }
     }
 
     public struct Artifact: Codable {
-        public var path: String?
-        public var sha256: String?
-
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(path, forKey: .path)
-            try c.encode(sha256, forKey: .sha256)
-        }
+        @NullEncoded public var path: String? = nil
+        @NullEncoded public var sha256: String? = nil
     }
 
     public struct Memory: Codable {
-        public var peakRssMb: Double?
-        public var pssMb: Double?
+        @NullEncoded public var peakRssMb: Double? = nil
+        @NullEncoded public var pssMb: Double? = nil
 
         enum CodingKeys: String, CodingKey {
             case peakRssMb = "peak_rss_mb"
             case pssMb = "pss_mb"
-        }
-
-        public func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(peakRssMb, forKey: .peakRssMb)
-            try c.encode(pssMb, forKey: .pssMb)
         }
     }
 
@@ -89,17 +59,17 @@ public struct BenchmarkResult: Codable {
     public var tool: Tool
     public var device: Device
     public var runtime: Runtime
-    public var model: String?
+    @NullEncoded public var model: String? = nil
     public var artifact: Artifact
-    public var inputShape: [Int]?
-    public var precision: String?
+    @NullEncoded public var inputShape: [Int]? = nil
+    @NullEncoded public var precision: String? = nil
     public var `protocol`: BenchmarkProtocol
-    public var loadMs: Double?
-    public var firstMs: Double?
+    @NullEncoded public var loadMs: Double? = nil
+    @NullEncoded public var firstMs: Double? = nil
     public var latenciesMs: [Double] = []
-    public var stats: Stats.Summary?
+    @NullEncoded public var stats: Stats.Summary? = nil
     public var memory = Memory()
-    public var sustained: Stats.Sustained?
+    @NullEncoded public var sustained: Stats.Sustained? = nil
     public var valid = false
     public var invalidReasons: [String] = []
     /// Core ML on iOS 17.4+: how many operations the compute plan puts on each device.
@@ -158,30 +128,6 @@ public struct BenchmarkResult: Codable {
         sustained = nil
         valid = false
         invalidReasons = [reason]
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        // Every key written, null included: the schema requires them (synthesized Codable would omit nils).
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(schemaVersion, forKey: .schemaVersion)
-        try c.encode(created, forKey: .created)
-        try c.encode(tool, forKey: .tool)
-        try c.encode(device, forKey: .device)
-        try c.encode(runtime, forKey: .runtime)
-        try c.encode(model, forKey: .model)
-        try c.encode(artifact, forKey: .artifact)
-        try c.encode(inputShape, forKey: .inputShape)
-        try c.encode(precision, forKey: .precision)
-        try c.encode(`protocol`, forKey: .protocol)
-        try c.encode(loadMs, forKey: .loadMs)
-        try c.encode(firstMs, forKey: .firstMs)
-        try c.encode(latenciesMs, forKey: .latenciesMs)
-        try c.encode(stats, forKey: .stats)
-        try c.encode(memory, forKey: .memory)
-        try c.encode(sustained, forKey: .sustained)
-        try c.encode(valid, forKey: .valid)
-        try c.encode(invalidReasons, forKey: .invalidReasons)
-        try c.encodeIfPresent(computePlan, forKey: .computePlan)  // optional in the schema
     }
 
     public func json() throws -> Data {
