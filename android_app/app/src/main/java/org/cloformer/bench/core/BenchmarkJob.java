@@ -52,14 +52,14 @@ public final class BenchmarkJob {
     public static JSONObject run(Request request, Runner.Factory runners, Platform platform, Protocol.Clock clock,
                                  Protocol.Progress progress) {
         JSONObject result;
-        String runtime = request.runtime;
+        String byType = "unknown";
+        BenchmarkException notAnArtifact = null; // raised below, once the result can carry it
         try {
-            if (runtime == null) {
-                runtime = runtimeFor(request.artifact);
-            }
+            byType = runtimeFor(request.artifact);
         } catch (BenchmarkException e) {
-            runtime = "unknown";
+            notAnArtifact = e;
         }
+        String runtime = request.runtime != null ? request.runtime : byType;
         try {
             result = Result.start(platform, request.artifact.getPath(), runtime,
                     request.backend == null ? "default" : request.backend, "unknown", request.threads,
@@ -72,7 +72,9 @@ public final class BenchmarkJob {
             if (request.threads < 1) {
                 throw new BenchmarkException("threads " + request.threads + " must be at least 1");
             }
-            runtimeFor(request.artifact);
+            if (notAnArtifact != null) {
+                throw notAnArtifact;
+            }
             if (!request.artifact.canRead()) {
                 throw new BenchmarkException(request.artifact + ": missing or unreadable; push it first "
                         + "(adb push <artifact> " + request.artifact + ")");
