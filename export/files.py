@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,8 +22,9 @@ def staged(final: Path) -> Iterator[Path]:
     """Yield a hidden temp path beside `final`; the caller writes there and calls
     `commit(tmp, final)` when done. Whatever is left at the temp path is removed on exit,
     so a failed or interrupted export leaves nothing behind."""
-    # Keep the suffix: some writers (coremltools) insist on it.
-    tmp = final.with_name(f".{final.stem}.tmp-{os.getpid()}{final.suffix}")
+    # Keep the suffix: some writers (coremltools) insist on it. Process and thread in the name: threads
+    # writing the same final name (cloformer-bench android, one per device) must not share a temp file.
+    tmp = final.with_name(f".{final.stem}.tmp-{os.getpid()}-{threading.get_ident()}{final.suffix}")
     remove(tmp)
     try:
         yield tmp

@@ -2,7 +2,9 @@
 (the contract shared with the Android and iOS apps)."""
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
 from datetime import datetime, timezone
 from importlib import resources
@@ -75,13 +77,19 @@ def file_name(result: dict) -> str:
 
 
 def write(result: dict, directory: Path) -> Path:
-    """Write atomically (temp name, then rename) under a name that says what was measured."""
+    """Write atomically under a name that says what was measured; the same measurement repeated
+    within a second gets `_2`, `_3`, ... and nothing is ever overwritten."""
     directory.mkdir(parents=True, exist_ok=True)
-    path, n = directory / file_name(result), 1
-    while path.exists():  # the same measurement repeated within a second: never overwrite
-        n += 1
-        path = directory / file_name(result).replace(".json", f"_{n}.json")
-    with files.staged(path) as tmp:
+    name = file_name(result)
+    with files.staged(directory / name) as tmp:
         tmp.write_text(json.dumps(result, indent=1) + "\n")
-        files.commit(tmp, path, overwrite=False)
-    return path
+        for n in itertools.count(1):
+            path = directory / (name if n == 1 else name.replace(".json", f"_{n}.json"))
+            try:
+                # A hard link claims the name atomically and fails if it is taken: two devices of the
+                # same model finishing in the same second (threads of cloformer-bench android) cannot
+                # both pass an exists() check and then overwrite each other.
+                os.link(tmp, path)
+                return path
+            except FileExistsError:
+                continue

@@ -81,3 +81,18 @@ def test_a_measurement_must_be_complete():
     odd["runtime"]["name"] = "tflite"
     with pytest.raises(ResultError, match="field runtime.name: 'tflite' is not one of"):
         results.validate(odd, "measured")
+
+
+def test_results_written_at_once_by_parallel_devices_never_collide(tmp_path):
+    """cloformer-bench android writes one result per device from threads; two phones of the same
+    model finishing in the same second get two files, neither overwritten, no temp file left."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    made = make_result()
+    for _ in range(10):
+        with ThreadPoolExecutor(8) as pool:
+            paths = list(pool.map(lambda _: results.write(made, tmp_path), range(8)))
+        assert len(set(paths)) == 8 and sorted(tmp_path.iterdir()) == sorted(paths)
+        assert all(results.load(p) == made for p in paths)
+        for p in paths:
+            p.unlink()
