@@ -1,13 +1,3 @@
-"""`cloformer-export`: CloFormer -> ONNX / Core ML / ExecuTorch artifacts, each checked
-against the eager model and described by a manifest `<artifact>.json`."""
-from .errors import ExportError, UsageError
-from .request import ExportRequest
-
-__all__ = ["ExportError", "ExportRequest", "UsageError", "export"]
-
-
-def export(request: ExportRequest):
-    """Run the pipeline for `request`; returns the artifact paths."""
-    from .pipeline import run
-
-    return run(request)
+"""`cloformer-export`: CloFormer -> one artifact per target (export/targets/), each checked against
+the eager model and described by a manifest `<artifact>.json`. `cloformer.export.api` is the
+public surface other packages (runtime_bench, users' scripts) use."""

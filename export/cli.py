@@ -2,20 +2,17 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import warnings
 from pathlib import Path
 
 from ..models import DEFAULT_MODEL, list_models
 from .errors import UsageError, UsageParser, run_cli
 from .pipeline import run
 from .report import report
-from .request import ExportRequest
-from .targets import TARGETS, all_options
-from .targets.executorch import BACKENDS, SDK_BACKENDS
+from .request import ExportRequest, parse_size
+from .targets import TARGETS, flags, quiet_libraries
 
 PROG = "cloformer-export"
-
+DEFAULT_TARGET = "coreml"
 
 
 def _epilog() -> str:
@@ -24,30 +21,17 @@ def _epilog() -> str:
     return (f"targets:\n{rows}\n  all         every target above, one after the other\n\n"
             f"precisions (--precision; fp16/int8 get a fidelity measurement vs fp32 over real photos):\n"
             f"{precisions}\n\n"
-            f"executorch backends: {', '.join(BACKENDS)}; needing vendor SDKs (refused here): "
-            f"{', '.join(SDK_BACKENDS)}\n\n"
             "Each artifact is checked against the eager model in its own runtime on a real photo and a\n"
-            "random input (Core ML: the MIL reference evaluator), and a manifest <artifact>.json is written\n"
-            "beside it. Writes are atomic; an existing artifact needs --overwrite.")
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    parts = text.lower().split("x")
-    try:
-        values = [int(p) for p in parts]
-    except ValueError:
-        values = []
-    if len(values) not in (1, 2):
-        raise UsageError(f"--input-size {text!r} is not N or HxW (e.g. 224 or 256x320)")
-    return (values[0], values[-1])
+            "random input, and a manifest <artifact>.json is written beside it. Writes are atomic; an\n"
+            "existing artifact needs --overwrite.")
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = UsageParser(prog=PROG, description="Export CloFormer to mobile formats, check parity, write a manifest.",
-                epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+                    epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=DEFAULT_MODEL, choices=list_models(), help=f"variant (default {DEFAULT_MODEL})")
     p.add_argument("--target", default=None, choices=[*TARGETS, "all"],
-                   help="artifact format (default coreml; with --report: all)")
+                   help=f"artifact format (default {DEFAULT_TARGET}; with --report: all)")
     p.add_argument("--input-size", default="224", metavar="N|HxW",
                    help="input size, multiples of 32 (default 224)")
     p.add_argument("--batch", type=int, default=1, help="static batch size (default 1)")
@@ -64,10 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-sqnr", type=float, metavar="DB",
                    help="fp16/int8: fail the export (nothing written) when the logits' SQNR against fp32 is below DB")
     p.add_argument("--output", type=Path, default=Path("exports"), metavar="DIR", help="output directory (default ./exports)")
-    for option in all_options():
-        kwargs = {"choices": option.choices} if option.choices else {"type": option.type}
-        p.add_argument(option.flag, dest=option.dest, default=None, metavar=option.metavar,
-                       help=option.help, **kwargs)
+    for flag in flags().values():  # every target's own options, each flag once
+        kwargs = {"choices": flag.choices} if flag.choices else {"type": flag.type}
+        p.add_argument(flag.flag, dest=flag.dest, default=None, metavar=flag.metavar, help=flag.help, **kwargs)
     p.add_argument("--no-rewrite", action="store_true",
                    help="export the model as written, without the target's deploy-form passes (file name gets _naive)")
     p.add_argument("--diagnose", action="store_true",
@@ -86,32 +69,22 @@ def request_from_args(argv: list[str] | None = None) -> tuple[ExportRequest, boo
     if args.report and args.no_rewrite:
         raise UsageError("--report compares the naive graph with the deploy form: drop --no-rewrite")
     height, width = parse_size(args.input_size)
-    explicit = {o.dest for o in all_options() if getattr(args, o.dest) is not None}
-    target = args.target or ("all" if args.report else "coreml")
+    given = {flag.dest: getattr(args, flag.dest) for flag in flags().values() if getattr(args, flag.dest) is not None}
+    target = args.target or ("all" if args.report else DEFAULT_TARGET)
     targets = tuple(TARGETS) if target == "all" else (target,)
-    options = {o.dest: (getattr(args, o.dest) if o.dest in explicit else o.default) for o in all_options()}
+    options = {name: TARGETS[name].Options(**{f.dest: given[f.dest] for f in TARGETS[name].Options.flags()
+                                              if f.dest in given}) for name in targets}
     return ExportRequest(model=args.model, targets=targets, height=height, width=width, batch=args.batch,
                          num_classes=args.num_classes, checkpoint=args.checkpoint, seed=args.seed,
                          output=args.output, overwrite=args.overwrite, quiet=args.quiet, rewrite=not args.no_rewrite,
                          diagnose=args.diagnose, precision=args.precision, calibration_dir=args.calibration_dir,
-                         min_sqnr=args.min_sqnr,
-                         explicit=frozenset(explicit), **options), args.report
-
-
-def _quiet_libraries() -> None:
-    """The exporters log and warn a lot that is not the user's business (e.g. torchao's
-    optional CUDA kernels, 'torch 2.13 untested' notices); our own progress says what ran."""
-    for name in ("torchao", "torch", "executorch", "coremltools", "onnxscript", "onnx_ir"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", category=UserWarning)
+                         min_sqnr=args.min_sqnr, options=options, explicit=frozenset(given)), args.report
 
 
 def main(argv: list[str] | None = None) -> int:
     def body() -> None:
         request, wants_report = request_from_args(argv)
-        _quiet_libraries()
+        quiet_libraries()
         if wants_report:
             print(report(request), end="")
             return

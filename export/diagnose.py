@@ -3,17 +3,15 @@
 The model is cut into its segments (`CloFormer.segments`: stem, every block, head), the places
 where every deploy form still computes exactly what the eager model computes. Each target gives
 its values at those cuts (`Target.intermediates`), in one of two ways:
-- taps: values read inside the artifact itself (ONNX Runtime: extra graph outputs; Core ML: the
-  MIL evaluator's variables). Errors accumulate along the model: the first cut below tolerance
-  is where the fault is.
-- per-module exports (the default; ExecuTorch, whose XNNPACK delegate is one opaque blob): each
+- taps: values read inside the artifact itself (extra graph outputs, an evaluator's variables).
+  Errors accumulate along the model: the first cut below tolerance is where the fault is.
+- per-module exports (the default, for artifacts whose runtime is one opaque blob): each
   deploy-form segment exported alone with the target's own recipe and run in its runtime on the
   eager segment input. Errors do not accumulate: every cut below tolerance is a fault.
 """
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,12 +21,11 @@ import torch
 from . import rewrites
 from .errors import Unverifiable
 from .parity import sqnr_db
+from .targets.base import TAPS, Target
 
-TAPS = "taps in the artifact"
-PER_MODULE = "each module exported alone"
 # Below this SQNR (dB) against eager a module's output diverges. fp32 backends only reorder
 # sums (measured 118-142 dB at every cut, XXS); fp16 storage alone costs ~60-70 dB; int8
-# convolutions ~35-40 dB (XXS, ONNX QDQ).
+# convolutions ~35-40 dB (XXS, QDQ).
 MIN_SQNR = {"fp32": 80.0, "fp16": 40.0, "int8": 20.0}
 
 
@@ -56,39 +53,6 @@ def probe(model: torch.nn.Module, passes: Sequence[str], request, x: torch.Tenso
     return Probe(request, deploy, list(names), list(modules), inputs, expected)
 
 
-def per_module(target, artifact: Path, probe: Probe) -> dict[str, np.ndarray]:
-    """Every segment of the deploy form exported alone by `target` and run in its runtime."""
-    from .pipeline import library_chatter_hidden
-
-    if probe.request.precision == "int8":
-        raise Unverifiable("an int8 module exported alone would need its own calibration on that module's "
-                           "inputs; per-module diagnosis covers fp32 and fp16 artifacts of this target")
-    backend = target.backend(probe.request)
-    target.runner(artifact, backend)  # Unverifiable here if the artifact's runtime is missing
-    values = {}
-    with tempfile.TemporaryDirectory(prefix="cloformer-diagnose-") as tmp:
-        for name, module, x in zip(probe.names, probe.modules, probe.inputs):
-            path = Path(tmp) / f"{name}{target.suffix}"
-            with library_chatter_hidden():
-                target.export(module, torch.from_numpy(x), probe.request, path)
-            values[name] = target.runner(path, backend)(x)
-    return values
-
-
-def boundary(nodes: Iterable[tuple[bool, Sequence[str], Sequence[str]]], outputs: Sequence[str]) -> str | None:
-    """The value a module hands on, from a graph's nodes in order as (inside the module?,
-    input names, output names): the last value made inside and used outside (or a graph output)."""
-    made: list[str] = []
-    used_outside = set(outputs)
-    for inside, inputs, produced in nodes:
-        if inside:
-            made.extend(produced)
-        else:
-            used_outside.update(inputs)
-    handed_on = [name for name in made if name in used_outside]
-    return handed_on[-1] if handed_on else None
-
-
 @dataclass
 class Diagnosis:
     label: str
@@ -107,7 +71,7 @@ class Diagnosis:
         return next(iter(self.diverged), None)
 
 
-def diagnose(target, artifact: Path, probe: Probe, label: str, min_sqnr: float) -> Diagnosis:
+def diagnose(target: Target, artifact: Path, probe: Probe, label: str, min_sqnr: float) -> Diagnosis:
     try:
         how, values = target.intermediates(artifact, probe)
     except Unverifiable as e:

@@ -13,17 +13,15 @@ from pathlib import Path
 
 from ..models import ModelError, create_model
 from . import files, manifest
-from .cli import _quiet_libraries
+from .console import Progress
 from .diagnose import MIN_SQNR, Diagnosis, diagnose, probe, table
-from .errors import ExportError, UsageError, UsageParser, run_cli
+from .errors import CommandError, UsageError, UsageParser, run_cli
 from .inputs import parity_inputs
-from .pipeline import Progress
 from .request import ExportRequest
-from .targets import TARGETS
+from .targets import quiet_libraries
 
 PROG = "cloformer-diagnose"
 _SAME = ("model", "num_classes", "input_shape")
-
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,25 +40,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def read_manifest(artifact: Path) -> dict:
-    if not artifact.exists():
-        raise UsageError(f"{artifact} does not exist; pass an artifact written by cloformer-export")
-    path = manifest.manifest_path(artifact)
-    try:
-        record = manifest.read(path)
-    except FileNotFoundError:
-        raise UsageError(f"{artifact} has no manifest beside it ({path.name}); diagnose artifacts written by "
-                         "cloformer-export") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise UsageError(f"{path} is not valid JSON; re-export {artifact.name}") from None
-    missing = [k for k in (*_SAME, "weights", "target", "precision", "rewrites") if k not in record]
-    if missing or record["target"] not in TARGETS:
-        raise UsageError(f"{path} is not a cloformer-export manifest of a known target "
-                         f"({'lacks ' + ', '.join(missing) if missing else 'target ' + repr(record['target'])}); "
-                         f"re-export {artifact.name}")
-    return record
-
-
 def build_model(record: dict, artifact: Path, checkpoint: Path | None):
     """The eager model the artifact was exported from."""
     weights = record["weights"]
@@ -69,11 +48,9 @@ def build_model(record: dict, artifact: Path, checkpoint: Path | None):
             if checkpoint:
                 raise UsageError(f"{artifact.name} was exported from random init (seed {weights.get('seed')}), "
                                  "not a checkpoint; drop --checkpoint")
-            if "seed" not in weights:
-                raise UsageError(f"the manifest of {artifact.name} records no seed; re-export it")
             return create_model(record["model"], record["num_classes"], seed=weights["seed"])
         path = checkpoint or Path(weights["checkpoint"])
-        if not path.is_file():
+        if "\0" in str(path) or not path.is_file():
             raise UsageError(f"{artifact.name} was exported from checkpoint {weights['checkpoint']}, which is not "
                              "there; pass --checkpoint PATH")
         if files.sha256(path) != weights["sha256"]:
@@ -84,21 +61,21 @@ def build_model(record: dict, artifact: Path, checkpoint: Path | None):
         raise UsageError(str(e)) from None
 
 
-def request_for(record: dict) -> ExportRequest:
-    """The export settings that made the artifact, for per-module exports of the same kind."""
+def request_for(loaded: manifest.Manifest) -> ExportRequest:
+    """The export settings that made the artifact (its options round-tripped through the
+    manifest), for per-module exports of the same kind."""
+    record = loaded.record
     batch, _, height, width = record["input_shape"]
-    coreml = record.get("coreml", {})
-    return ExportRequest(model=record["model"], targets=(record["target"],), height=height, width=width,
+    return ExportRequest(model=record["model"], targets=(loaded.target.name,), height=height, width=width,
                          batch=batch, num_classes=record["num_classes"], precision=record["precision"],
-                         backend=record.get("backend") or "xnnpack", quiet=True,
-                         compute_units=coreml.get("compute_units", "all"),
-                         deployment_target=coreml.get("deployment_target", "iOS17"))
+                         quiet=True, options={loaded.target.name: loaded.options})
 
 
 def run(artifacts: list[Path], image: str = "astronaut", min_sqnr: float | None = None,
         checkpoint: Path | None = None, quiet: bool = False) -> tuple[str, list[Diagnosis]]:
     """The table, and each artifact's diagnosis."""
-    records = [read_manifest(a) for a in artifacts]
+    loaded = [manifest.load(a) for a in artifacts]
+    records = [m.record for m in loaded]
     identity = {json.dumps([*(r[k] for k in _SAME), r["weights"].get("sha256"), r["weights"].get("seed")])
                 for r in records}
     if len(identity) > 1:
@@ -108,9 +85,8 @@ def run(artifacts: list[Path], image: str = "astronaut", min_sqnr: float | None 
     x = parity_inputs(height, width, batch)[image]
     progress = Progress(quiet)
     diagnoses, probed = [], None
-    for artifact, record in zip(artifacts, records):
-        request = request_for(record)
-        target = TARGETS[record["target"]]
+    for artifact, m in zip(artifacts, loaded):
+        request, record, target = request_for(m), m.record, m.target
         label = target.tag(request) + ("" if record["rewrites"] else "_naive")
         with progress.step(f"[{label}] {artifact.name}"):
             probed = probe(model, record["rewrites"], request, x)
@@ -122,11 +98,11 @@ def run(artifacts: list[Path], image: str = "astronaut", min_sqnr: float | None 
 def main(argv: list[str] | None = None) -> int:
     def body() -> None:
         args = build_parser().parse_args(argv)
-        _quiet_libraries()
+        quiet_libraries()
         text, diagnoses = run(args.artifacts, args.input, args.min_sqnr, args.checkpoint, args.quiet)
         print(text, end="")
         sys.stdout.flush()
         diverged = [f"{d.label} at {d.first}" for d in diagnoses if d.first]
         if diverged:
-            raise ExportError(f"diverges: {'; '.join(diverged)} (table above)")
+            raise CommandError(f"diverges: {'; '.join(diverged)} (table above)")
     return run_cli(PROG, body)

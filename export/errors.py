@@ -1,4 +1,5 @@
-"""Errors that end a command with one line for the user and a fitting exit code."""
+"""Errors that end a command with one line for the user and a fitting exit code. A shared leaf:
+every CLI of the package (export, diagnose, bench) raises these and ends through `run_cli`."""
 from __future__ import annotations
 
 import argparse
@@ -7,16 +8,24 @@ import sys
 from collections.abc import Callable
 
 
-class ExportError(Exception):
-    """The export ran but failed (e.g. parity above tolerance): exit 1."""
+class CommandError(Exception):
+    """A command ran but failed (e.g. parity above tolerance, a device that timed out): exit 1."""
 
     exit_code = 1
 
 
-class UsageError(ExportError):
+class ExportError(CommandError):
+    """An export that failed (parity, fidelity below --min-sqnr): exit 1, nothing written."""
+
+
+class UsageError(CommandError):
     """Bad input from the user (flags, sizes, checkpoint, paths, missing SDK): exit 2."""
 
     exit_code = 2
+
+
+class ManifestError(UsageError):
+    """A manifest that cannot be read, breaks its schema or does not describe its artifact."""
 
 
 class Unverifiable(Exception):
@@ -30,16 +39,27 @@ class UsageParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
+def _one_line(text: str) -> str:
+    """What the user sees: one line, printable on any terminal (a manifest may hold any unicode:
+    line separators, control characters, lone surrogates are shown escaped)."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def shortened(text: str, limit: int = 160) -> str:
+    """A message quoting a value of unknown size, cut to `limit` characters."""
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def run_cli(prog: str, body: Callable[[], None]) -> int:
     """Run a command's body; every failure ends as one line on stderr and an exit code."""
     try:
         body()
         return 0
-    except ExportError as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
+    except CommandError as e:
+        print(_one_line(f"{prog}: error: {e}"), file=sys.stderr)
         return e.exit_code
     except FileExistsError as e:
-        print(f"{prog}: error: {e} already exists; pass --overwrite to replace it", file=sys.stderr)
+        print(_one_line(f"{prog}: error: {e} already exists; pass --overwrite to replace it"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing half-written was left behind", file=sys.stderr)
@@ -47,6 +67,6 @@ def run_cli(prog: str, body: Callable[[], None]) -> int:
     except Exception as e:  # a bug or a library failure: one line unless asked for the traceback
         if os.environ.get("CLOFORMER_DEBUG"):
             raise
-        print(f"{prog}: error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
-              "(set CLOFORMER_DEBUG=1 for the traceback)", file=sys.stderr)
+        print(_one_line(f"{prog}: error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''} "
+                        "(set CLOFORMER_DEBUG=1 for the traceback)"), file=sys.stderr)
         return 1

@@ -1,18 +1,32 @@
-"""The export manifest, `<artifact>.json`: the contract read by the apps and the benchmark."""
+"""The export manifest, `<artifact>.json`: the contract read by the apps, the benchmark and the
+diagnosis, checked against `manifest.schema.json` when written and on every read.
+
+`load` is the one reader: it names the file and the field of anything wrong (a `ManifestError`,
+exit 2) and checks what a schema cannot: a known target whose suffix the artifact has, the
+artifact's sha256, the model's config, the target's options, and the artifact's own shapes."""
 from __future__ import annotations
 
 import json
 import platform
 import re
-from importlib import metadata
+from dataclasses import dataclass
+from importlib import metadata, resources
 from pathlib import Path
 
-from ..models import get_config
+import jsonschema
+
+from ..models import CONFIGS
 from . import files
+from .errors import ManifestError, Unverifiable, shortened
 from .inputs import preprocessing
+from .options import Options
+from .rewrites import PASSES
+from .targets import TARGETS, Target
 
 SCHEMA_VERSION = 1
-_PACKAGES = ("torch", "executorch", "coremltools", "onnx", "onnxruntime", "onnxscript", "onnxslim", "cloformer")
+SCHEMA = json.loads(resources.files(__package__).joinpath("manifest.schema.json").read_text())
+_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+_FLAT_LIST = re.compile(r"\[\s+([^\[\]{}]*?)\s+\]")
 
 
 def manifest_path(artifact: Path) -> Path:
@@ -20,8 +34,9 @@ def manifest_path(artifact: Path) -> Path:
 
 
 def versions() -> dict[str, str | None]:
+    """Python, torch, this package and every target's libraries."""
     found: dict[str, str | None] = {"python": platform.python_version()}
-    for name in _PACKAGES:
+    for name in dict.fromkeys(("torch", *(p for t in TARGETS.values() for p in t.packages), "cloformer")):
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -29,15 +44,15 @@ def versions() -> dict[str, str | None]:
     return found
 
 
-_FLAT_LIST = re.compile(r"\[\s+([^\[\]{}]*?)\s+\]")
-
-
-def describe(request, target, artifact: Path, name: str, fields: dict, parity: dict, weights: dict,
+def describe(request, target: Target, artifact: Path, name: str, fields: dict, parity: dict, weights: dict,
              export_seconds: float, parity_seconds: float) -> dict:
-    """The manifest of one artifact (written at `artifact`, to be renamed to `name`)."""
+    """The manifest of one artifact (written at `artifact`, to be renamed to `name`); its
+    options open the target's own section."""
+    section = {**target.settings(request).to_manifest(), **fields.get(target.name, {})}
     return {
+        "schema_version": SCHEMA_VERSION,
         "model": request.model,
-        "config": get_config(request.model).to_dict(),
+        "config": CONFIGS[request.model].to_dict(),
         "num_classes": request.num_classes,
         "weights": weights,
         "artifact": name,
@@ -51,6 +66,7 @@ def describe(request, target, artifact: Path, name: str, fields: dict, parity: d
         "parity_seconds": round(parity_seconds, 2),
         "versions": versions(),
         **fields,
+        target.name: section,
         "parity": parity,
         "preprocessing": preprocessing(request.height, request.width),
     }
@@ -58,9 +74,102 @@ def describe(request, target, artifact: Path, name: str, fields: dict, parity: d
 
 def dumps(manifest: dict) -> str:
     """Indented JSON with lists of scalars kept on one line (shapes, configs stay readable)."""
-    text = json.dumps({"schema_version": SCHEMA_VERSION, **manifest}, indent=2)
+    text = json.dumps(manifest, indent=2, allow_nan=False)
     return _FLAT_LIST.sub(lambda m: "[" + re.sub(r",\s+", ", ", m.group(1)) + "]", text) + "\n"
 
 
-def read(path: Path) -> dict:
-    return json.loads(Path(path).read_text())
+@dataclass(frozen=True)
+class Manifest:
+    """A manifest that was read and checked, with what it says about its artifact."""
+
+    artifact: Path
+    record: dict
+    target: Target
+    options: Options
+
+
+def _fail(source: object, where: str, problem: str) -> ManifestError:
+    return ManifestError(f"{source}: field {shortened(where, 80)}: {shortened(problem)}")
+
+
+def parse(text: str | bytes, source: object) -> dict:
+    """Strict JSON (no NaN or Infinity, which the apps cannot read) of an object."""
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not JSON")
+
+    try:
+        record = json.loads(text, parse_constant=refuse)
+    except UnicodeDecodeError:
+        raise ManifestError(f"{source}: not UTF-8 text; re-export the artifact") from None
+    except RecursionError:
+        raise ManifestError(f"{source}: nested too deeply to be a manifest; re-export the artifact") from None
+    except ValueError as e:  # json.JSONDecodeError is one
+        raise ManifestError(f"{source}: not JSON ({e}); re-export the artifact") from None
+    if not isinstance(record, dict):
+        raise _fail(source, "(top level)", f"a manifest is a JSON object, not {type(record).__name__}")
+    return record
+
+
+def validate(record: dict, source: object) -> tuple[Target, Options]:
+    """Check a manifest's own content (schema, then what a schema cannot say); return the target
+    and the options it records."""
+    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(record))
+    if error is not None:
+        raise _fail(source, ".".join(str(p) for p in error.absolute_path) or "(top level)", error.message)
+    target = TARGETS.get(record["target"])
+    if target is None:
+        raise _fail(source, "target", f"{record['target']!r} is not a target of this cloformer "
+                    f"({', '.join(TARGETS)}); re-export the artifact")
+    if record["model"] not in CONFIGS:
+        raise _fail(source, "model", f"{record['model']!r} is not a registered model ({', '.join(CONFIGS)})")
+    if json.dumps(record["config"], sort_keys=True) != json.dumps(CONFIGS[record["model"]].to_dict(), sort_keys=True):
+        raise _fail(source, "config", f"is not the configuration of {record['model']}; re-export the artifact")
+    if record["preprocessing"]["size"] != record["input_shape"][2:]:
+        raise _fail(source, "preprocessing.size", f"{record['preprocessing']['size']} is not the input's height and "
+                    f"width {record['input_shape'][2:]}")
+    unknown = [name for name in record["rewrites"] if name not in PASSES]
+    if unknown:
+        raise _fail(source, "rewrites", f"unknown pass {unknown[0]!r}; known: {', '.join(PASSES)}")
+    section = record.get(target.name, {})
+    try:
+        options = target.Options.from_manifest(section)
+    except ValueError as e:
+        raise _fail(source, f"{target.name}.{e}", "re-export the artifact") from None
+    return target, options
+
+
+def load(artifact: Path) -> Manifest:
+    """Read and check the manifest beside `artifact`, and that it describes that file."""
+    artifact = Path(artifact)
+    if not artifact.exists():
+        raise ManifestError(f"{artifact} does not exist; pass an artifact written by cloformer-export")
+    path = manifest_path(artifact)
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise ManifestError(f"{artifact} has no manifest beside it ({path.name}); pass an artifact written by "
+                            "cloformer-export, with its .json beside it") from None
+    except OSError as e:
+        raise ManifestError(f"{path}: cannot read it ({e.strerror})") from None
+    record = parse(text, path)
+    target, options = validate(record, path)
+    if not artifact.name.endswith(target.suffix):
+        raise ManifestError(f"{artifact} does not fit its manifest, which describes a --target {target.name} artifact "
+                            f"({record['artifact']}, a {target.suffix}); pass the artifact it was written for")
+    digest = files.sha256(artifact)
+    if digest != record["sha256"]:
+        raise ManifestError(f"{artifact} does not match its manifest: sha256 {digest[:12]}... is not the exported "
+                            f"{record['sha256'][:12]}...; the file changed after export: re-export it")
+    try:
+        inputs, outputs = target.io_shapes(artifact)
+    except Unverifiable:
+        return Manifest(artifact, record, target, options)  # its runtime will say why it cannot run
+    except Exception as e:  # a file with the right digest that its library cannot read
+        raise ManifestError(f"{artifact}: {target.name} cannot read it ({type(e).__name__}: "
+                            f"{str(e).splitlines()[0] if str(e) else ''}); re-export it") from None
+    expected = [record["input_shape"], [record["input_shape"][0], record["num_classes"]]]
+    for what, own, said in (("input_shape", inputs, expected[0]), ("num_classes", outputs, expected[1])):
+        if list(own) != said:
+            raise _fail(path, what, f"the artifact's {'input' if what == 'input_shape' else 'output'} is "
+                        f"{list(own)}, not {said}; this manifest was not written for it")
+    return Manifest(artifact, record, target, options)

@@ -1,37 +1,79 @@
-"""Target-specific CLI options. Each target lists the ones it takes; the CLI adds each
-option once and rejects one that no selected target takes."""
+"""Target options: each target declares its own settings as a frozen dataclass of `option`
+fields. The fields are the CLI flags, the dataclass validates itself, and it round-trips
+through the manifest under the target's key (so `cloformer-diagnose` can rebuild the export)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field, fields
+
+from .errors import UsageError
+
+
+def option(default: object, help: str, *, choices: tuple[str, ...] | None = None, metavar: str | None = None,
+           needs: str | None = None):
+    """A dataclass field that is also a flag `--<name-with-dashes>`; `needs`: the setting under
+    which it applies (named in the error line when given where it does not)."""
+    return field(default=default, metadata={"help": help, "choices": choices, "metavar": metavar, "needs": needs})
 
 
 @dataclass(frozen=True)
-class Option:
+class Flag:
+    """How an option field appears on the command line."""
+
     dest: str
     flag: str
     default: object
+    type: type
     help: str
-    choices: tuple[str, ...] | None = None
-    type: type = str
-    metavar: str | None = None
-    needs: str | None = None  # the setting under which its targets take it (for the error line)
+    choices: tuple[str, ...] | None
+    metavar: str | None
+    needs: str | None
+
+    def check(self, value: object) -> str | None:
+        """Why `value` is not a value of this flag, or None."""
+        if type(value) is not self.type:  # noqa: E721 (bool is not an int here)
+            return f"{value!r} is not of type {self.type.__name__}"
+        if self.choices and value not in self.choices:
+            return f"{value!r} is not one of {', '.join(self.choices)}"
+        return None
 
 
-OPSET = Option("opset", "--opset", 18, "ONNX opset (default 18)", type=int, metavar="N")
-COMPUTE_UNITS = Option(
-    "compute_units", "--compute-units", "all",
-    "Core ML compute units (default all): stored in the artifact's metadata for .mlpackage, "
-    "compiled into the delegate for ExecuTorch's coreml backend",
-    choices=("all", "cpu_only", "cpu_and_gpu", "cpu_and_ne"))
-DEPLOYMENT_TARGET = Option(
-    "deployment_target", "--deployment-target", "iOS17",
-    "minimum Core ML deployment target (default iOS17)", choices=("iOS16", "iOS17", "iOS18"))
-COMPRESS = Option(
-    "compress", "--compress", "none",
-    "Core ML weight palettization (default none): palettize4 / palettize6 / palettize8 store each weight "
-    "as a 4/6/8-bit index into a per-tensor k-means table (coremltools.optimize.coreml); with --precision fp16",
-    choices=("none", "palettize4", "palettize6", "palettize8"))
-QUANTIZATION = Option(
-    "quantization", "--quantization", "static",
-    "ONNX int8 (default static): static = QDQ, activations calibrated on real images; dynamic = int8 "
-    "weights, activations quantized at run time", choices=("static", "dynamic"), needs="--precision int8")
+@dataclass(frozen=True)
+class Options:
+    """No options (the base); subclasses add `option` fields."""
+
+    @classmethod
+    def flags(cls) -> tuple[Flag, ...]:
+        return tuple(Flag(f.name, "--" + f.name.replace("_", "-"), f.default, type(f.default), f.metadata["help"],
+                          f.metadata["choices"], f.metadata["metavar"], f.metadata["needs"]) for f in fields(cls))
+
+    def takes(self, precision: str) -> frozenset[str]:
+        """The fields that apply with these settings; one given explicitly that does not is an error."""
+        return frozenset(f.name for f in fields(self))
+
+    def context(self) -> str:
+        """The settings that decide what applies, for the error line (e.g. ' with --backend xnnpack')."""
+        return ""
+
+    def validate(self) -> None:
+        """Raise `UsageError` for a value no flag of this target takes (requests made in code)."""
+        for flag in self.flags():
+            problem = flag.check(getattr(self, flag.dest))
+            if problem:
+                raise UsageError(f"{flag.flag}: {problem}")
+
+    def to_manifest(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_manifest(cls, section: dict) -> Options:
+        """The options a manifest section records (a field it lacks takes its default); raises
+        `ValueError` naming the first field that is not a value of its flag."""
+        values = {}
+        for flag in cls.flags():
+            if flag.dest in section:
+                problem = flag.check(section[flag.dest])
+                if problem:
+                    raise ValueError(f"{flag.dest}: {problem}")
+                values[flag.dest] = section[flag.dest]
+        return cls(**values)

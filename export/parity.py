@@ -62,7 +62,7 @@ def check(cases: dict[str, tuple[np.ndarray, np.ndarray]],
         for name, (x, expected) in cases.items():
             actual = run(x)
             if actual.shape != expected.shape:
-                raise ExportError(f"parity: {runtime} returned shape {actual.shape}, eager {expected.shape}")
+                raise ExportError(f"{runtime} returned shape {actual.shape}, eager {expected.shape}")
             result["inputs"][name] = compare(expected, actual)
     except Unverifiable as e:
         return {**result, "status": "unverified", "reason": str(e), "max_abs_diff": None, "cosine": None}

@@ -1,50 +1,19 @@
 """The export pipeline: request -> model -> for each target: artifact, parity, manifest."""
 from __future__ import annotations
 
-import contextlib
-import io
-import os
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import torch
 
 from ..models import ModelError, create_model
 from . import calibration, diagnose, fidelity, files, manifest, parity, placement, rewrites
+from .console import Progress, library_chatter_hidden
 from .errors import ExportError, UsageError
 from .inputs import parity_inputs, random_input
 from .request import ExportRequest
 from .targets import Target
-
-
-class Progress:
-    """Prints each step as it starts and its seconds when it ends (stderr; --quiet silences)."""
-
-    def __init__(self, quiet: bool = False) -> None:
-        self.quiet = quiet
-
-    @contextmanager
-    def step(self, label: str) -> Iterator[None]:
-        if not self.quiet:
-            print(f"{label} ...", file=sys.stderr, flush=True)
-        start = time.perf_counter()
-        yield
-        if not self.quiet:
-            print(f"{label}: done in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
-
-
-@contextmanager
-def library_chatter_hidden() -> Iterator[None]:
-    """Exporters write progress bars and notices to stderr (coremltools: one bar per MIL
-    pass); our own progress lines say what runs. CLOFORMER_DEBUG=1 shows everything."""
-    if os.environ.get("CLOFORMER_DEBUG"):
-        yield
-        return
-    with contextlib.redirect_stderr(io.StringIO()):
-        yield
 
 
 def build_model(request: ExportRequest) -> torch.nn.Module:
@@ -65,7 +34,10 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
         with progress.step(f"[{target.tag(request)}] export"), library_chatter_hidden():
             start = time.perf_counter()
             deploy, counts = rewrites.apply(model, passes)
-            fields = target.export(deploy, example, request, tmp)
+            try:
+                fields = target.export(deploy, example, request, tmp)
+            except ExportError as e:  # e.g. the converted graph does not load in the target's runtime
+                raise ExportError(f"{target.tag(request)} export: {e}; no artifact written") from None
             fields["rewrites"] = list(passes)
             fields["rewrite_counts"] = counts
             if "placement" in fields:
@@ -73,8 +45,11 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
             export_seconds = time.perf_counter() - start
         with progress.step(f"[{target.tag(request)}] parity in {target.runtime}"):
             start = time.perf_counter()
-            checked = parity.check(cases, lambda: target.reference_runner(tmp, target.backend(request)),
-                                   target.runtime, target.tolerance(request))
+            try:
+                checked = parity.check(cases, lambda: target.reference_runner(tmp, target.backend(request)),
+                                       target.runtime, target.tolerance(request))
+            except ExportError as e:  # the runtime refused the artifact outright
+                raise ExportError(f"{target.tag(request)} parity: {e}; no artifact written") from None
             parity_seconds = time.perf_counter() - start
         _report(checked, target, request, progress)
         if request.precision != "fp32" and checked["status"] != "fail":
@@ -90,6 +65,7 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
                               + "no artifact written")
         record = manifest.describe(request, target, tmp, final.name, fields, checked, weights,
                                    export_seconds=export_seconds, parity_seconds=parity_seconds)
+        manifest.validate(record, f"the manifest of {final.name}")  # the contract holds on write too
         tmp_manifest.write_text(manifest.dumps(record))
         files.commit(tmp, final, request.overwrite)
         files.commit(tmp_manifest, manifest.manifest_path(final), overwrite=True)

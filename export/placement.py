@@ -1,6 +1,6 @@
-"""Op placement: per target, which ops run on its fast path (XNNPACK delegate, ANE op list, ONNX
-Runtime's NNAPI / Core ML execution providers) and which fall off it, mapped back to model modules,
-with the deploy-form pass that would remove each, where one exists.
+"""Op placement: per target, which ops run on its fast paths (a delegate, an accelerator's op list,
+an execution provider) and which fall off them, mapped back to model modules, with the
+deploy-form pass that would remove each, where one exists.
 
 Targets report raw entries (`path`, `partitions`, `ops_on_path`, `ops`, and `off` as (op, module)
 pairs); `summarize` groups them for the manifest's `placement` and `table` prints them.

@@ -2,19 +2,33 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models import DEFAULT_MODEL, ModelError, check_input_size, get_config
 from .errors import UsageError
 from .manifest import manifest_path
-from .targets import TARGETS, Target
+from .options import Options
+from .targets import TARGETS, Target, flags, users
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """`224` or `256x320` -> (height, width)."""
+    parts = text.lower().split("x")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) not in (1, 2):
+        raise UsageError(f"--input-size {text!r} is not N or HxW (e.g. 224 or 256x320)")
+    return (values[0], values[-1])
 
 
 @dataclass
 class ExportRequest:
     model: str = DEFAULT_MODEL
-    targets: tuple[str, ...] = ("coreml",)
+    targets: tuple[str, ...] = ()  # names in the target registry (the CLI picks the default)
     height: int = 224
     width: int = 224
     batch: int = 1
@@ -29,13 +43,9 @@ class ExportRequest:
     min_sqnr: float | None = None  # fail a reduced-precision export whose fidelity is below this (dB)
     rewrite: bool = True  # apply each target's deploy-form passes
     diagnose: bool = False  # print the per-module table after each parity check
-    # Target options (see export/options.py); `explicit` holds those the user set.
-    opset: int = 18
-    backend: str = "xnnpack"
-    compute_units: str = "all"
-    deployment_target: str = "iOS17"
-    compress: str = "none"
-    quantization: str = "static"
+    # Each target's own options (target name -> its Options; its defaults where absent), and the
+    # option fields the user set explicitly (a flag no selected target takes is an error).
+    options: Mapping[str, Options] = field(default_factory=dict)
     explicit: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -55,11 +65,17 @@ class ExportRequest:
             check_input_size(self.height, self.width)
         except ModelError as e:
             raise UsageError(str(e)) from None
+        if not self.targets:
+            raise UsageError(f"no target selected; choose one or more of: {', '.join(TARGETS)}")
+        unknown = [name for name in self.targets if name not in TARGETS]
+        if unknown:
+            raise UsageError(f"unknown target {unknown[0]!r}; choose one of: {', '.join(TARGETS)}")
         if self.batch < 1:
             raise UsageError(f"--batch must be at least 1, got {self.batch}")
         if self.num_classes < 1:
             raise UsageError(f"--num-classes must be at least 1, got {self.num_classes}")
         for target in self.selected:
+            target.settings(self).validate()
             if self.precision not in target.precisions(self):
                 raise UsageError(f"--precision {self.precision} is not available for --target {target.tag(self)}: "
                                  f"{target.precision_note(self)}")
@@ -69,18 +85,21 @@ class ExportRequest:
                 raise UsageError(f"{flag} applies to --precision fp16 or int8 (fidelity is measured against fp32)")
         if self.calibration_dir is not None and not Path(self.calibration_dir).is_dir():
             raise UsageError(f"--calibration-dir {self.calibration_dir} is not a directory; pass a directory of images")
-        taken = {opt.dest for target in self.selected for opt in target.takes(self)}
-        for dest in sorted(self.explicit - taken):
-            flag = "--" + dest.replace("_", "-")
-            users = {t.name: o for t in TARGETS.values() for o in t.options if o.dest == dest}
-            needs = next(iter(users.values())).needs
-            raise UsageError(f"{flag} does not apply to --target {','.join(self.targets)}"
-                             f"{' with --backend ' + self.backend if 'executorch' in self.targets else ''}; "
-                             f"it applies to --target {' or '.join(users)}{' with ' + needs if needs else ''}")
+        self._check_flags()
         if self.checkpoint is not None and not Path(self.checkpoint).is_file():
             raise UsageError(f"checkpoint {self.checkpoint} does not exist or is not a file; "
                              "pass the path of a .pth state_dict")
         self._check_output()
+
+    def _check_flags(self) -> None:
+        """A target option set explicitly that no selected target takes with these settings."""
+        taken = {dest for target in self.selected for dest in target.settings(self).takes(self.precision)}
+        for dest in sorted(self.explicit - taken):
+            flag = next(f for f in flags().values() if f.dest == dest)
+            context = "".join(target.settings(self).context() for target in self.selected)
+            raise UsageError(f"{flag.flag} does not apply to --target {','.join(self.targets)}{context}; "
+                             f"it applies to --target {' or '.join(users(dest))}"
+                             f"{' with ' + flag.needs if flag.needs else ''}")
 
     def _check_output(self) -> None:
         """The directory itself is created only when there is something to write into it."""

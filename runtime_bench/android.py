@@ -20,8 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ..export import manifest as manifests
-from ..export.errors import ExportError, UsageError
+from ..export.api import CommandError, UsageError, for_app, load_manifest, manifest_path
 from . import result as results
 from .protocol import Protocol
 
@@ -33,7 +32,7 @@ APK_HINT = "adb install android_app/build/cloformer-bench.apk (see android_app/R
 POLL_SECONDS = 1.0
 
 
-class DeviceError(ExportError):
+class DeviceError(CommandError):
     """One device failed (timeout, app missing, bad result); the others carry on."""
 
 
@@ -84,7 +83,7 @@ def run_on_device(serial: str, artifacts: list[Path], protocol: Protocol, thread
     for artifact in artifacts:
         on_device = f"{DEVICE_DIR}/{artifact.name}"
         _adb("push", str(artifact), on_device, serial=serial)
-        _adb("push", str(manifests.manifest_path(artifact)), on_device + ".json", serial=serial)
+        _adb("push", str(manifest_path(artifact)), on_device + ".json", serial=serial)
         run_id = uuid.uuid4().hex[:12]
         remote = f"{RESULT_DIR}/{run_id}.json"
         _adb("shell", "am", "start", "-W", "-n", ACTIVITY, *start_extras(on_device, run_id, serial, protocol, threads),
@@ -112,10 +111,11 @@ def run(artifacts: list[Path], serials: list[str], protocol: Protocol, threads: 
         output: Path, say: Callable[[str], None] = print) -> tuple[list[Path], list[str]]:
     """Every artifact on every device, devices in parallel; returns the result files and one
     line per failed device (a failure on one device does not stop the others)."""
+    runs = for_app("android")
     for artifact in artifacts:
-        if artifact.suffix not in (".pte", ".onnx") or not manifests.manifest_path(artifact).is_file():
-            raise UsageError(f"{artifact}: the Android app runs .pte and .onnx artifacts with their manifest "
-                             "beside them (made by cloformer-export)")
+        if load_manifest(artifact).target not in runs:  # every manifest checked before any device is touched
+            raise UsageError(f"{artifact}: the Android app runs {', '.join(t.suffix for t in runs)} artifacts "
+                             "(made by cloformer-export, with their manifest beside them)")
     devices = attached(serials)
     written, failures = [], []
     with ThreadPoolExecutor(max_workers=len(devices)) as pool:

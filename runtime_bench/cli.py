@@ -8,18 +8,17 @@ import os
 import sys
 from pathlib import Path
 
-from ..export.cli import _quiet_libraries, parse_size
-from ..export.errors import ExportError, UsageError, UsageParser, run_cli
-from ..export.pipeline import run as export
-from ..export.request import ExportRequest
+from ..export.api import (TARGETS, CommandError, ExportRequest, UsageError, UsageParser, export, for_app,
+                          parse_size, quiet_libraries, run_cli)
 from ..models import DEFAULT_MODEL, list_models
 from . import compare as comparing
 from . import android, host, ios
 from .protocol import Protocol
 
 PROG = "cloformer-bench"
-HOST_TARGETS = ("onnx", "executorch")  # what `host --model` exports and runs besides eager torch
-
+# What `host --model` exports (if missing) and runs besides eager torch: every target whose
+# latency is measured here, with its default options.
+HOST_TARGETS = tuple(name for name, target in TARGETS.items() if target.measures_latency)
 
 
 def _protocol_flags(p: argparse.ArgumentParser) -> None:
@@ -34,8 +33,9 @@ def _protocol_flags(p: argparse.ArgumentParser) -> None:
 
 def _model_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", action="append", choices=list_models(), default=[],
-                   help="measure this variant in eager torch and its ONNX and ExecuTorch (XNNPACK) exports, "
-                        f"exporting them into --exports if missing (repeatable; `all` defaults to {DEFAULT_MODEL})")
+                   help=f"measure this variant in eager torch and its {', '.join(HOST_TARGETS)} exports (default "
+                        "options), exporting them into --exports if missing (repeatable; `all` defaults to "
+                        f"{DEFAULT_MODEL})")
     p.add_argument("--input-size", default="224", metavar="N|HxW", help="input size for --model (default 224)")
     p.add_argument("--exports", type=Path, default=Path("exports"), metavar="DIR",
                    help="where --model finds or writes its artifacts (default ./exports)")
@@ -53,9 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = UsageParser(prog=PROG, description=__doc__)
     sub = p.add_subparsers(dest="command", required=True, parser_class=UsageParser)
 
-    h = sub.add_parser("host", help="measure eager torch, ONNX Runtime and ExecuTorch on this machine")
+    h = sub.add_parser("host", help=f"measure {', '.join(host.RUNTIMES)} on this machine")
     h.add_argument("artifacts", nargs="*", type=Path, metavar="ARTIFACT",
-                   help=".onnx / .pte made by cloformer-export (the manifest beside it says what it is)")
+                   help="artifacts made by cloformer-export (the manifest beside each says what it is)")
     _model_flags(h)
     h.add_argument("--runtimes", default=",".join(host.RUNTIMES), metavar="LIST",
                    help=f"comma-separated subset of {','.join(host.RUNTIMES)} (default all)")
@@ -64,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--output", type=Path, default=Path("results"), metavar="DIR", help="result files (default ./results)")
 
     a = sub.add_parser("android", help="run artifacts in the companion app on attached Android devices (adb)")
-    a.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT", help=".pte / .onnx with its manifest")
+    a.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT",
+                   help=" / ".join(t.suffix for t in for_app("android")) + " with its manifest")
     _device_flags(a)
 
     i = sub.add_parser("ios", help="collect the iOS app's result files (copied off the device) into --output")
@@ -97,8 +98,8 @@ def _protocol(args) -> Protocol:
 
 def _subjects(artifacts: list[Path], models: list[str], input_size: str, exports: Path,
               runtimes: list[str]) -> list[host.Subject]:
-    """The artifacts given, and for each model: eager torch plus its ONNX and ExecuTorch
-    exports (made into `exports` when missing)."""
+    """The artifacts given, and for each model: eager torch plus its exports for HOST_TARGETS
+    (made into `exports` when missing)."""
     unknown = sorted(set(runtimes) - set(host.RUNTIMES))
     if unknown:
         raise UsageError(f"--runtimes: unknown {', '.join(unknown)}; choose from {', '.join(host.RUNTIMES)}")
@@ -106,21 +107,25 @@ def _subjects(artifacts: list[Path], models: list[str], input_size: str, exports
         raise UsageError(f"nothing to measure: pass ARTIFACT paths or --model (e.g. --model {DEFAULT_MODEL})")
     subjects = [host.artifact(path) for path in artifacts]
     height, width = parse_size(input_size)
+    available = tuple(name for name in HOST_TARGETS if not TARGETS[name].unavailable())
+    for name in sorted(set(HOST_TARGETS) - set(available)) if models else ():
+        print(f"skipped {name}: it {TARGETS[name].unavailable()}")
     plans = []
     for model in models:
-        request = ExportRequest(model=model, targets=HOST_TARGETS, height=height, width=width, output=exports,
+        request = ExportRequest(model=model, targets=available, height=height, width=width, output=exports,
                                 quiet=True)
         paths = [request.artifact(t) for t in request.selected]
         missing = dataclasses.replace(request, targets=tuple(
             t.name for t, path in zip(request.selected, paths) if not path.exists()))
-        missing.validate()  # every model checked before anything is exported
+        if missing.targets:
+            missing.validate()  # every model checked before anything is exported
         plans.append((missing, paths))
     for missing, paths in plans:
         if missing.targets:
             export(missing)
         subjects += [host.eager(missing.model, [1, 3, height, width])] + [host.artifact(p) for p in paths]
-    # --runtimes picks among the host's runtimes; anything else (Core ML) goes on to say why it is skipped
-    return [s for s in subjects if s.runtime in runtimes or s.runtime not in host.RUNTIMES]
+    # --runtimes picks among the host's runtimes; anything else goes on to say why it is skipped
+    return [s for s in subjects if s.runtime["name"] in runtimes or s.runtime["name"] not in host.RUNTIMES]
 
 
 def _threads(args) -> int:
@@ -146,7 +151,7 @@ def _result_files(paths: list[Path]) -> list[Path]:
 def _android(args, artifacts: list[Path], protocol: Protocol) -> list[Path]:
     written, failures = android.run(artifacts, args.serial, protocol, _threads(args), args.timeout, args.output)
     if failures and args.command == "android":
-        raise ExportError(f"{len(failures)} device(s) failed (lines above); {len(written)} result(s) written")
+        raise CommandError(f"{len(failures)} device(s) failed (lines above); {len(written)} result(s) written")
     return written
 
 
@@ -176,14 +181,14 @@ def _all(args) -> None:
 def main(argv: list[str] | None = None) -> int:
     def body() -> None:
         args = build_parser().parse_args(argv)
-        _quiet_libraries()
+        quiet_libraries()
         if args.command == "host":
             protocol, threads = _protocol(args), _threads(args)
             subjects = _subjects(args.artifacts, args.model, args.input_size, args.exports,
                                  [r for r in args.runtimes.split(",") if r])
             if not host.run(subjects, protocol, threads, args.output):
-                raise UsageError("nothing could be measured on this host (the lines above say why); "
-                                 "Core ML artifacts are measured by the iOS app (cloformer-bench ios)")
+                raise UsageError("nothing could be measured on this host (the lines above say why); artifacts "
+                                 "measured on their devices come in with cloformer-bench android / ios")
         elif args.command == "android":
             _android(args, args.artifacts, _protocol(args))
         elif args.command == "ios":

@@ -7,7 +7,7 @@ import io
 import os
 from pathlib import Path
 
-from ..export import files
+from ..export.api import commit, staged
 from ..models import list_models
 from . import result as results
 
@@ -39,7 +39,7 @@ def row(r: dict, fp32_median: float | None = None) -> dict:
         return {c: context.get(c, "") for c in COLUMNS}
     return context | {
         "median_ms": f"{s['median']:.2f}",
-        "vs_fp32": f"{fp32_median / s['median']:.2f}x" if fp32_median and r["precision"] != "fp32" else "",
+        "vs_fp32": f"{fp32_median / s['median']:.2f}x" if fp32_median and s["median"] and r["precision"] != "fp32" else "",
         "p90_ms": f"{s['p90']:.2f}", "p99_ms": f"{s['p99']:.2f}",
         "trimmed_mean_ms": f"{s['trimmed_mean']:.2f}", "std_ms": f"{s['std']:.2f}", "min_ms": f"{s['min']:.2f}",
         "first_ms": f"{r['first_ms']:.1f}", "load_ms": f"{r['load_ms']:.0f}",
@@ -120,16 +120,16 @@ def _plots(loaded: list[dict], output: Path) -> list[Path]:
 
 
 def _save(fig, path: Path) -> Path:
-    with files.staged(path) as tmp:  # keeps the .png suffix matplotlib reads the format from
+    with staged(path) as tmp:  # keeps the .png suffix matplotlib reads the format from
         fig.savefig(tmp, dpi=120)
-        files.commit(tmp, path, overwrite=True)
+        commit(tmp, path, overwrite=True)
     return path
 
 
 def _write(path: Path, text: str) -> Path:
-    with files.staged(path) as tmp:
+    with staged(path) as tmp:
         tmp.write_text(text)
-        files.commit(tmp, path, overwrite=True)
+        commit(tmp, path, overwrite=True)
     return path
 
 

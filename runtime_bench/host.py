@@ -1,5 +1,5 @@
-"""`cloformer-bench host`: latency of eager torch, ONNX Runtime and ExecuTorch on this machine,
-each run through the one protocol and written as one result file."""
+"""`cloformer-bench host`: latency of eager torch and of every artifact whose runtime runs on
+this machine, each run through the one protocol and written as one result file."""
 from __future__ import annotations
 
 import os
@@ -13,16 +13,15 @@ from pathlib import Path
 
 import torch
 
-from ..export import manifest as manifests
-from ..export.errors import Unverifiable, UsageError
-from ..export.inputs import random_input
-from ..export.targets import TARGETS
+from ..export.api import TARGETS, Unverifiable, load_manifest, random_input
 from ..models import create_model
 from . import result as results
 from .protocol import Protocol, measure
 
 TOOL = "cloformer-bench host"
-RUNTIMES = ("torch", "onnxruntime", "executorch")
+# What --runtimes picks from: eager torch and the runtime of every target whose latency means
+# something here (the others run on their devices).
+RUNTIMES = ("torch", *(t.result_runtime for t in TARGETS.values() if t.measures_latency))
 
 
 def device() -> dict:
@@ -55,8 +54,7 @@ def _peak_rss_mb() -> float:
 class Subject:
     """One thing to measure: how to load it, and what it is."""
     model: str
-    runtime: str
-    backend: str
+    runtime: dict  # a result's runtime: name, version, backend (the threads come with the run)
     input_shape: list[int]
     precision: str
     path: Path | None
@@ -70,27 +68,23 @@ def eager(model: str, input_shape: list[int]) -> Subject:
         torch.set_num_threads(threads)
         net = create_model(model)
         return lambda x: net(torch.from_numpy(x))
-    return Subject(model, "torch", "eager", input_shape, "fp32", None, None, load)
+    runtime = {"name": "torch", "version": version("torch"), "backend": "eager"}
+    return Subject(model, runtime, input_shape, "fp32", None, None, load)
 
 
 def artifact(path: Path) -> Subject:
-    manifest_file = manifests.manifest_path(path)
-    if not path.exists():
-        raise UsageError(f"artifact {path} does not exist; export it with cloformer-export")
-    if not manifest_file.is_file():
-        raise UsageError(f"{path} has no manifest beside it ({manifest_file.name}); "
-                         "benchmark artifacts made by cloformer-export")
-    m = manifests.read(manifest_file)
-    target = TARGETS[m["target"]]
+    """An exported artifact, its manifest read and checked (schema, sha256, shapes)."""
+    m = load_manifest(path)
+    record, target = m.record, m.target
     if not target.measures_latency:
         def load(threads: int):
             raise Unverifiable(f"{target.name} latency is measured on its devices (the apps); "
                                f"here {target.runtime} checks its numerics only")
-        return Subject(m["model"], target.name, target.name, m["input_shape"], m["precision"], path, m["sha256"], load)
-    runtime = target.runtime.split(".")[0]
-    backend = m["backend"] or {"onnxruntime": "CPUExecutionProvider"}.get(runtime, runtime)
-    return Subject(m["model"], runtime, backend, m["input_shape"], m["precision"], path, m["sha256"],
-                   lambda threads: target.runner(path, m["backend"], threads), target.setup)
+    else:
+        def load(threads: int):
+            return target.runner(path, record["backend"], threads)
+    return Subject(record["model"], target.identity(record), record["input_shape"], record["precision"], path,
+                   record["sha256"], load, target.setup)
 
 
 def bench(subject: Subject, protocol: Protocol, threads: int) -> dict:
@@ -106,9 +100,7 @@ def bench(subject: Subject, protocol: Protocol, threads: int) -> dict:
     with torch.no_grad():
         measured = measure(lambda: run(x), protocol)
     return results.new(
-        tool=TOOL, device=device(),
-        runtime={"name": subject.runtime, "version": version(subject.runtime), "backend": subject.backend,
-                 "threads": threads},
+        tool=TOOL, device=device(), runtime={**subject.runtime, "threads": threads},
         model=subject.model, artifact={"path": str(subject.path) if subject.path else None, "sha256": subject.sha256},
         input_shape=subject.input_shape, precision=subject.precision, protocol=protocol, load_ms=load_ms,
         measured=measured, memory={"peak_rss_mb": round(_peak_rss_mb(), 1), "pss_mb": None})
@@ -119,7 +111,7 @@ def run(subjects: list[Subject], protocol: Protocol, threads: int, output: Path,
     """Measure each subject in turn; write one result each; skip (with a line) what cannot run here."""
     written = []
     for subject in subjects:
-        label = f"{subject.model} {subject.runtime} ({subject.backend})"
+        label = f"{subject.model} {subject.runtime['name']} ({subject.runtime['backend']})"
         try:
             result = bench(subject, protocol, threads)
         except Unverifiable as e:

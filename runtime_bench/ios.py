@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..export.errors import UsageError
+from ..export.api import UsageError
 from . import result as results
 
 

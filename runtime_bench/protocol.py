@@ -3,27 +3,31 @@ rounds x iterations (or a sustained run of T seconds), the statistics every resu
 the rules that make a result invalid (the apps port this file)."""
 from __future__ import annotations
 
+import json
 import math
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 
-
-MIN_ITERATIONS = 30  # fewer timed iterations than this: too few for a p90 (MLPerf-style minimum)
-MAX_DRIFT = 1.15     # sustained: last interval's median / first's above this -> throttling
-SUSTAINED_INTERVAL_S = 1.0
+# The constants live in protocol.json, which the apps' tests read too.
+CONSTANTS = json.loads(resources.files(__package__).joinpath("protocol.json").read_text())
+MIN_ITERATIONS: int = CONSTANTS["min_iterations"]  # fewer timed iterations: too few for a p90 (MLPerf-style)
+MAX_DRIFT: float = CONSTANTS["max_drift"]  # sustained: last interval's median / first's above this -> throttling
+SUSTAINED_INTERVAL_S: float = CONSTANTS["sustained_interval_seconds"]
+_DEFAULTS = CONSTANTS["defaults"]
 
 
 @dataclass(frozen=True)
 class Protocol:
     # 10 warm-up runs as ExecuTorch's Android minibench; 5 x 10 timed (>= MIN_ITERATIONS)
-    warmup: int = 10
-    rounds: int = 5
-    iterations: int = 10
-    trim: float = 0.10  # trimmed mean drops this fraction at each end (Apple ModelBench style)
+    warmup: int = _DEFAULTS["warmup"]
+    rounds: int = _DEFAULTS["rounds"]
+    iterations: int = _DEFAULTS["iterations"]
+    trim: float = _DEFAULTS["trim"]  # trimmed mean drops this fraction at each end (Apple ModelBench style)
     sustained_seconds: float | None = None  # run this long instead of rounds x iterations
-    cooldown_seconds: float = 0.0  # idle before each measurement
+    cooldown_seconds: float = _DEFAULTS["cooldown_seconds"]  # idle before each measurement
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -41,7 +45,7 @@ def trimmed_mean(values: list[float], trim: float) -> float:
     return sum(kept) / len(kept)
 
 
-def summarize(latencies_ms: list[float], trim: float = 0.10) -> dict[str, float]:
+def summarize(latencies_ms: list[float], trim: float = _DEFAULTS["trim"]) -> dict[str, float]:
     return {
         "mean": statistics.fmean(latencies_ms),
         "median": statistics.median(latencies_ms),

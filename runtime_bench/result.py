@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import re
 from datetime import datetime, timezone
@@ -13,9 +14,8 @@ from pathlib import Path
 
 import jsonschema
 
-from ..export import files
-from ..export.errors import UsageError
-from .protocol import Protocol
+from ..export.api import UsageError, result_runtimes, shortened, staged
+from .protocol import Protocol, summarize
 
 SCHEMA_VERSION = 1
 SCHEMA = json.loads(resources.files(__package__).joinpath("result.schema.json").read_text())
@@ -30,17 +30,38 @@ def validate(result: dict, source: str) -> dict:
     error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(result))
     if error is not None:
         field = ".".join(str(p) for p in error.absolute_path) or "(top level)"
-        raise ResultError(f"{source}: field {field}: {error.message}")
+        raise ResultError(f"{source}: field {shortened(field, 80)}: {shortened(error.message)}")
+    # A measurement names a runtime this package knows (eager torch or an export target's); the
+    # list comes from the target registry, so it is checked here rather than in the schema.
+    known = result_runtimes()
+    if result["latencies_ms"] and result["runtime"]["name"] not in known:
+        raise ResultError(f"{source}: field runtime.name: {result['runtime']['name']!r} is not one of "
+                          f"{', '.join(sorted(known))}")
+    if result["latencies_ms"]:  # the statistics are the protocol's, of these latencies (the apps port it)
+        for key, value in summarize(result["latencies_ms"], result["protocol"]["trim"]).items():
+            if not math.isclose(result["stats"][key], value, rel_tol=1e-9, abs_tol=1e-9):
+                raise ResultError(f"{source}: field stats.{key}: {shortened(repr(result['stats'][key]), 40)} is not "
+                                  f"the {key} of latencies_ms ({value:.6g})")
     return result
+
+
+def _no_constant(constant: str):
+    raise ValueError(f"{constant} is not JSON")
 
 
 def load(path: Path) -> dict:
     try:
-        result = json.loads(Path(path).read_text())
+        result = json.loads(Path(path).read_bytes(), parse_constant=_no_constant)
     except OSError as e:
         raise ResultError(f"{path}: cannot read it ({e.strerror})") from None
+    except UnicodeDecodeError:
+        raise ResultError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as e:
         raise ResultError(f"{path}: not JSON ({e.msg} at line {e.lineno})") from None
+    except (ValueError, RecursionError) as e:
+        raise ResultError(f"{path}: not JSON ({e if isinstance(e, ValueError) else 'nested too deeply'})") from None
+    if not isinstance(result, dict):
+        raise ResultError(f"{path}: field (top level): a result is a JSON object, not {type(result).__name__}")
     return validate(result, str(path))
 
 
@@ -70,10 +91,11 @@ def input_label(result: dict) -> str:
 
 
 def file_name(result: dict) -> str:
+    """What was measured, in a name any file system takes (each part cut to 40 characters)."""
     runtime = result["runtime"]
     parts = [result["device"]["model"], result["model"] or "unknown", input_label(result),
              runtime["name"], runtime["backend"], result["precision"] or "failed", result["created"]]
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", "_".join(parts)) + ".json"
+    return "_".join(re.sub(r"[^A-Za-z0-9._-]+", "-", part)[:40] for part in parts) + ".json"
 
 
 def write(result: dict, directory: Path) -> Path:
@@ -81,8 +103,8 @@ def write(result: dict, directory: Path) -> Path:
     within a second gets `_2`, `_3`, ... and nothing is ever overwritten."""
     directory.mkdir(parents=True, exist_ok=True)
     name = file_name(result)
-    with files.staged(directory / name) as tmp:
-        tmp.write_text(json.dumps(result, indent=1) + "\n")
+    with staged(directory / name) as tmp:
+        tmp.write_text(json.dumps(result, indent=1, allow_nan=False) + "\n")
         for n in itertools.count(1):
             path = directory / (name if n == 1 else name.replace(".json", f"_{n}.json"))
             try:

@@ -1,18 +1,35 @@
-"""Shared fixtures. Exports are slow (ExecuTorch lowering ~1 min for XXS), so each artifact
-is exported once per test session and reused by every test that inspects it."""
+"""Shared fixtures. Exports are slow (ExecuTorch lowering ~1 min for XXS), so each artifact is
+exported once per test session and reused by every test that inspects it. Result files as the host
+bench and the apps write them, and a fake `adb` on PATH. The app tests' markers: each says what it
+needs, and a run without it skips them naming the missing tool (CI fails instead)."""
 from __future__ import annotations
 
 import contextlib
 import io
 import json
+import os
+import shutil
+import socket
+import stat
+import sys
+from functools import cache
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 import torch
 
 from cloformer.export.cli import main
 from cloformer.models import create_model
+from cloformer.runtime_bench import android
+from cloformer.runtime_bench import result as results
+from cloformer.runtime_bench.protocol import Protocol, intervals, invalid_reasons, summarize
 
+ROOT = Path(__file__).parents[1]
+CACHE = Path(os.environ.get("CLOFORMER_CACHE", Path.home() / ".cache" / "cloformer"))
+
+
+# ---- exports -------------------------------------------------------------------------------------
 
 def export(output: Path, *args: str) -> tuple[Path, dict]:
     """Run the CLI as a user would; return the artifact and its manifest."""
@@ -38,6 +55,12 @@ def onnx_export(tmp_path_factory, checkpoint):
 
 
 @pytest.fixture(scope="session")
+def small_onnx_export(tmp_path_factory):
+    """XXS at 64x64: the quickest real artifact (a few seconds), for readers and drivers."""
+    return export(tmp_path_factory.mktemp("onnx64"), "--target", "onnx", "--input-size", "64")
+
+
+@pytest.fixture(scope="session")
 def coreml_export(tmp_path_factory):
     return export(tmp_path_factory.mktemp("coreml"), "--target", "coreml")
 
@@ -55,3 +78,114 @@ def executorch_portable_export(tmp_path_factory):
 @pytest.fixture(scope="session")
 def executorch_coreml_export(tmp_path_factory):
     return export(tmp_path_factory.mktemp("et_coreml"), "--target", "executorch", "--backend", "coreml")
+
+
+
+# ---- results and a fake adb ----------------------------------------------------------------------
+
+IPHONE = {"kind": "ios", "model": "iPhone15,2", "os": "iOS 18.1", "soc": "A16 Bionic", "cores": 6, "serial": None}
+DEVICE = {"kind": "android", "model": "Pixel 8", "os": "Android 15", "soc": "Tensor G3", "cores": 9, "serial": "abc123"}
+
+
+def make_result(latencies=None, runtime="executorch", backend="xnnpack", model="cloformer_xxs",
+                device=DEVICE, sustained=False, precision="fp32") -> dict:
+    latencies = latencies or [10.0 + 0.1 * (i % 7) for i in range(50)]
+    starts = [i * 0.05 for i in range(len(latencies))]
+    summary = intervals(starts, latencies) if sustained else None
+    measured = {"first_ms": 40.0, "latencies_ms": latencies, "stats": summarize(latencies),
+                "sustained": summary, "invalid_reasons": invalid_reasons(latencies, summary)}
+    return results.new(tool="android_app", device=dict(device),
+                       runtime={"name": runtime, "version": "1.5.1", "backend": backend, "threads": 4},
+                       model=model, artifact={"path": "/data/local/tmp/m.pte", "sha256": "ab" * 32},
+                       input_shape=[1, 3, 224, 224], precision=precision,
+                       protocol=Protocol(sustained_seconds=2.5 if sustained else None), load_ms=120.0,
+                       measured=measured, memory={"peak_rss_mb": None, "pss_mb": 88.5})
+
+
+@pytest.fixture
+def result_files(tmp_path):
+    """Four valid results on two devices, one of them sustained and drifting (invalid)."""
+    host = {"kind": "host", "model": "ci-box", "os": "Linux 6.1", "soc": "AMD EPYC", "cores": 2, "serial": None}
+    made = [make_result(), make_result(runtime="onnxruntime", backend="CPUExecutionProvider", device=host),
+            make_result(model="cloformer_s", latencies=[30.0] * 40),
+            make_result(latencies=[10.0] * 20 + [13.0] * 30, sustained=True)]
+    return [results.write(r, tmp_path / "results") for r in made]
+
+
+@pytest.fixture
+def fake_adb(tmp_path, monkeypatch):
+    """Install the fake as `adb`; returns a function that sets the attached devices."""
+    bin_dir, root = tmp_path / "bin", tmp_path / "phones"
+    bin_dir.mkdir()
+    root.mkdir()
+    adb = bin_dir / "adb"
+    adb.write_text(f"#!{sys.executable}\n" + (ROOT / "tests" / "runtime_bench" / "fake_adb.py").read_text())
+    adb.chmod(adb.stat().st_mode | stat.S_IEXEC)
+    template = tmp_path / "app_result.json"
+    template.write_text(json.dumps(make_result()))
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_ADB_ROOT", str(root))
+    monkeypatch.setenv("FAKE_ADB_RESULT", str(template))
+    monkeypatch.setattr(android, "POLL_SECONDS", 0.2)
+
+    def attach(devices: str):
+        monkeypatch.setenv("FAKE_ADB_DEVICES", devices)
+        return root
+    return attach
+
+
+# ---- the app tests: what they need, and skipping (or failing, in CI) without it -------------------
+
+REQUIRE_APPS = "CLOFORMER_REQUIRE_APP_TESTS"  # set by .ci/run: a missing tool fails the run instead
+
+
+def _reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or (443 if parsed.scheme == "https" else 80)), 5):
+            return True
+    except OSError:
+        return False
+
+
+def _debian_mirror() -> str:
+    for path in [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]:
+        try:
+            text = path.read_text()
+        except OSError:
+            continue
+        for word in text.split():
+            if word.startswith(("http://", "https://")) and "/debian" in word:
+                return word
+    return "http://deb.debian.org/debian"
+
+
+@cache
+def missing_for(app: str) -> str | None:
+    """What the app's tests need that this machine lacks, named; None when all is there."""
+    tools = {"android_app": ("javac", "java", "apt-get", "dpkg-deb", "npm"),
+             "ios_app": ("apt-get", "dpkg-deb", "chroot", "mount")}[app]
+    absent = [tool for tool in tools if shutil.which(tool) is None]
+    if absent:
+        return f"{', '.join(absent)} (not on PATH)"
+    if app == "ios_app" and os.geteuid() != 0:
+        return "root (the Swift toolchain runs in a Debian trixie chroot)"
+    cached = ((CACHE / "android" / "debs").is_dir() if app == "android_app"
+              else (CACHE / "swift-trixie" / ".ready").exists())
+    mirror = _debian_mirror()
+    if not cached and not _reachable(mirror):
+        return f"the Debian mirror {mirror} (unreachable, and nothing cached in {CACHE})"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for app in ("android_app", "ios_app"):
+        marked = [item for item in items if item.get_closest_marker(app)]
+        missing = missing_for(app) if marked else None
+        if not missing:
+            continue
+        reason = f"{app} tests need {missing}"
+        if os.environ.get(REQUIRE_APPS):
+            raise pytest.UsageError(f"{reason}; {REQUIRE_APPS} is set (CI), so they may not be skipped")
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=reason))

@@ -12,5 +12,5 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 javac -Xlint:all -Werror --release 8 -encoding UTF-8 -d "$OUT" -cp "$CP" \
   $(find "$APP_DIR/app/src/main/java/org/cloformer/bench/core" "$APP_DIR/app/src/test/java" -name '*.java')
 tests=$(cd "$APP_DIR/app/src/test/java" && find . -name '*Test.java' | sed 's#^\./##; s#\.java$##; s#/#.#g')
-java -cp "$OUT:$CP" org.junit.runner.JUnitCore $tests
+java -Dcloformer.root="$APP_DIR/.." -cp "$OUT:$CP" org.junit.runner.JUnitCore $tests
 echo "classpath: $OUT:$CP"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch.nn as nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-from . import rewrite
+from .base import rewrite
 
 
 @rewrite("fold_batchnorm", removes=("batch_norm", "BatchNormalization"))

@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 
 from ...models.layers import EfficientBlock
-from . import rewrite
+from .base import rewrite
 
 
 @torch.no_grad()

@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 
 from ...models.layers import EfficientAttention
-from . import override, rewrite
+from .base import override, rewrite
 
 
 def _low_fre_attention(self, x: torch.Tensor, to_q: nn.Module, to_kv: nn.Module,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from . import replace_modules, rewrite
+from .base import replace_modules, rewrite
 
 
 class MeanLayerNorm(nn.Module):

@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 
 from ...models.layers import EfficientAttention
-from . import override, rewrite
+from .base import override, rewrite
 
 
 def _high_fre_attention(self, x: torch.Tensor, to_qkv: nn.Module, mixer: nn.Module,

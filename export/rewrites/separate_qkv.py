@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 
 from ...models.layers import EfficientAttention
-from . import override, rewrite
+from .base import override, rewrite
 from .local_qkv_slices import fold_attention_scale
 
 

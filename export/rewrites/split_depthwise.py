@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import replace_modules, rewrite
+from .base import replace_modules, rewrite
 
 PIECE = 5
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -21,8 +22,8 @@ import torch
 from ...models import get_config
 from .. import ane, mil_reference, parity
 from ..inputs import preprocessing
-from ..options import COMPRESS, COMPUTE_UNITS, DEPLOYMENT_TARGET
-from . import Target, inside, op_counts, register
+from ..options import Options, option
+from .base import TAPS, Rows, Target, boundary, inside, op_counts, ops_summary, register
 
 INPUT_NAME, OUTPUT_NAME = "input", "logits"
 
@@ -71,20 +72,38 @@ def _identity_input(node) -> str | None:
     return full[0].name if len(full) == 1 else None
 
 
+# Shared with ExecuTorch's Core ML delegate (targets/executorch.py), which compiles them in.
+COMPUTE_UNITS = dict(default="all", help=(
+    "Core ML compute units (default all): stored in the artifact's metadata for .mlpackage, compiled into "
+    "the delegate for ExecuTorch's coreml backend"), choices=("all", "cpu_only", "cpu_and_gpu", "cpu_and_ne"))
+DEPLOYMENT_TARGET = dict(default="iOS17", help="minimum Core ML deployment target (default iOS17)",
+                         choices=("iOS16", "iOS17", "iOS18"))
+
+
+@dataclass(frozen=True)
+class CoreMLOptions(Options):
+    compute_units: str = option(**COMPUTE_UNITS)
+    deployment_target: str = option(**DEPLOYMENT_TARGET)
+    compress: str = option(
+        "none", "Core ML weight palettization (default none): palettize4 / palettize6 / palettize8 store each "
+        "weight as a 4/6/8-bit index into a per-tensor k-means table (coremltools.optimize.coreml); with "
+        "--precision fp16", choices=("none", "palettize4", "palettize6", "palettize8"))
+
+
 _WEIGHTS = {"fp32": "float32", "fp16": "float16", "int8": "int8 linear symmetric, per output channel",
             **{f"palettize{n}": f"{n}-bit palette (k-means, per tensor)" for n in (4, 6, 8)}}
 
 
-def _compressed(mlmodel, request):
+def _compressed(mlmodel, precision: str, compress: str):
     """int8 weights or palettes, on the fp16 program (coremltools.optimize.coreml); weights
     smaller than coremltools' default threshold (2048 elements: biases, norms) stay fp16."""
     import coremltools.optimize.coreml as cto
 
-    if request.compress != "none":
-        nbits = int(request.compress.removeprefix("palettize"))
+    if compress != "none":
+        nbits = int(compress.removeprefix("palettize"))
         config = cto.OptimizationConfig(global_config=cto.OpPalettizerConfig(mode="kmeans", nbits=nbits))
         return cto.palettize_weights(mlmodel, config)
-    if request.precision == "int8":
+    if precision == "int8":
         config = cto.OptimizationConfig(global_config=cto.OpLinearQuantizerConfig(mode="linear_symmetric"))
         return cto.linear_quantize_weights(mlmodel, config)
     return mlmodel
@@ -103,34 +122,42 @@ def deployment_target(name: str):
     return getattr(ct.target, name)
 
 
+@register
 class CoreMLTarget(Target):
     name = "coreml"
+    order = 20
     suffix = ".mlpackage"
     runtime = "mil-reference"
     measures_latency = False
     summary = "Core ML ML program; runs on Apple platforms, parity here in the MIL reference evaluator"
-    options = (COMPUTE_UNITS, DEPLOYMENT_TARGET, COMPRESS)
+    Options = CoreMLOptions
+    result_runtime, runtime_package = "coreml", "coremltools"
+    apps = ("ios",)
+    packages = ("coremltools",)
+    loggers = ("coremltools",)
     precision_summary = ("fp16: fp16 compute precision; int8: fp16 compute, int8 weights; "
                          "--compress palettizeN (with fp16): N-bit weight palettes")
     # XXS MIL program naive -> rewritten: 36 -> 0 transposes, max tensor rank 5 -> 4.
     passes = ("fold_batchnorm", "groupnorm_as_mean", "fold_norm_affine", "local_qkv_slices", "global_attention_bmm")
 
     def precisions(self, request) -> tuple[str, ...]:
-        return ("fp16",) if request.compress != "none" else ("fp32", "fp16", "int8")
+        return ("fp16",) if self.settings(request).compress != "none" else ("fp32", "fp16", "int8")
 
     def precision_note(self, request) -> str:
-        return f"--compress {request.compress} stores fp16 palettes; use --precision fp16"
+        return f"--compress {self.settings(request).compress} stores fp16 palettes; use --precision fp16"
 
-    def tolerance(self, request):
-        return parity.LOSSY if request.compress != "none" else super().tolerance(request)
+    def tolerance(self, request) -> parity.Tolerance:
+        return parity.LOSSY if self.settings(request).compress != "none" else super().tolerance(request)
 
     def tag(self, request) -> str:
-        return self.name if request.compress == "none" else f"{self.name}_{request.compress}"
+        compress = self.settings(request).compress
+        return self.name if compress == "none" else f"{self.name}_{compress}"
 
     def export(self, model: torch.nn.Module, example: torch.Tensor, request, path: Path) -> dict:
         import coremltools as ct
 
         logging.getLogger("coremltools").setLevel(logging.ERROR)
+        options = self.settings(request)
         program = _program(model, example)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "torch 2.13 has not been tested with coremltools"
@@ -138,22 +165,21 @@ class CoreMLTarget(Target):
                 program, convert_to="mlprogram",
                 inputs=[ct.TensorType(name=INPUT_NAME, shape=tuple(example.shape))],
                 outputs=[ct.TensorType(name=OUTPUT_NAME)],
-                minimum_deployment_target=deployment_target(request.deployment_target),
+                minimum_deployment_target=deployment_target(options.deployment_target),
                 compute_precision=ct.precision.FLOAT32 if request.precision == "fp32" else ct.precision.FLOAT16,
-                compute_units=compute_unit(request.compute_units),
+                compute_units=compute_unit(options.compute_units),
                 skip_model_load=True,  # loading compiles the model: macOS only
             )
-            mlmodel = _compressed(mlmodel, request)
-        self._describe(mlmodel, request, example)
+            mlmodel = _compressed(mlmodel, request.precision, options.compress)
+        self._describe(mlmodel, request, options.compute_units, example)
         mlmodel.save(str(path))
         spec = mlmodel.get_spec()
         ops = mil_ops(spec)
         off_ane = ane.off_list(_operations(spec))
         compute = [op for op in ops if op != "const"]
         return {"ops": op_counts(ops),
-                "coreml": {"deployment_target": request.deployment_target,
-                           "compute_units": request.compute_units, "compute_precision": "float32" if request.precision == "fp32" else "float16",
-                           "weights": _WEIGHTS.get(request.compress, _WEIGHTS[request.precision]),
+                "coreml": {"compute_precision": "float32" if request.precision == "fp32" else "float16",
+                           "weights": _WEIGHTS.get(options.compress, _WEIGHTS[request.precision]),
                            "mil_ops": len(ops), "transposes": ops.count("transpose"),
                            "max_tensor_rank": max_tensor_rank(spec),
                            "off_ane_list": ane.counts(off_ane),
@@ -164,7 +190,7 @@ class CoreMLTarget(Target):
                                "ops": len(compute), "off": off_ane}]}
 
     @staticmethod
-    def _describe(mlmodel, request, example: torch.Tensor) -> None:
+    def _describe(mlmodel, request, compute_units: str, example: torch.Tensor) -> None:
         from importlib.metadata import version
 
         b, c, h, w = example.shape
@@ -181,18 +207,36 @@ class CoreMLTarget(Target):
             "com.cloformer.model": request.model,
             "com.cloformer.config": json.dumps(get_config(request.model).to_dict()),
             "com.cloformer.preprocessing": json.dumps(preprocessing(h, w)),
-            "com.cloformer.compute_units": request.compute_units,
+            "com.cloformer.compute_units": compute_units,
         })
 
     def runner(self, path: Path, backend: str | None, threads: int | None = None):
         return mil_reference.evaluator(path)
 
+    def io_shapes(self, path: Path) -> tuple[list[int], list[int]]:
+        import coremltools as ct
+
+        description = ct.utils.load_spec(str(path)).description
+        return tuple([int(d) for d in feature.type.multiArrayType.shape]  # type: ignore[return-value]
+                     for feature in (description.input[0], description.output[0]))
+
+    def report_rows(self, tag: str, naive: dict, deploy: dict) -> Rows:
+        a, b = naive["coreml"], deploy["coreml"]
+        changed = sorted(set(naive["ops"]) | set(deploy["ops"]))
+        diff = ", ".join(f"{op} {naive['ops'].get(op, 0)}->{deploy['ops'].get(op, 0)}" for op in changed
+                         if op != "const" and naive["ops"].get(op, 0) != deploy["ops"].get(op, 0))
+        return [(f"{tag}: MIL ops (non-const)", str(a["mil_ops"] - naive["ops"].get("const", 0)),
+                 str(b["mil_ops"] - deploy["ops"].get("const", 0))),
+                (f"{tag}: transposes", str(a["transposes"]), str(b["transposes"])),
+                (f"{tag}: max tensor rank", str(a["max_tensor_rank"]), str(b["max_tensor_rank"])),
+                (f"{tag}: ops off the ANE list (export/ane.py)", ops_summary(a["off_ane_list"]),
+                 ops_summary(b["off_ane_list"])),
+                (f"{tag}: op types that changed", diff, "")]
+
     def intermediates(self, artifact: Path, probe) -> tuple[str, dict]:
         """Each segment's output read from the MIL evaluator's variables, which keep the node
         names of the `torch.export` program the converter read (re-exported here from the
         same deploy form; the names are deterministic)."""
-        from ..diagnose import TAPS, boundary
-
         output, run = mil_reference.environment(artifact)
         env = run(probe.inputs[0])
         graph = _program(probe.model, torch.from_numpy(probe.inputs[0])).graph
@@ -209,5 +253,3 @@ class CoreMLTarget(Target):
                 taps[name] = _in_program(value, env)
         return TAPS, {name: env[value] for name, value in taps.items()}
 
-
-register(CoreMLTarget())

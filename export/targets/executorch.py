@@ -9,15 +9,17 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from ..calibration import images
+from ..console import native_output_silenced
 from ..errors import Unverifiable, UsageError
-from ..options import COMPUTE_UNITS, DEPLOYMENT_TARGET, Option
-from . import Target, by_count, register
-from .coreml import compute_unit, deployment_target
+from ..options import Options, option
+from .base import Rows, Target, by_count, ops_summary, register
+from .coreml import COMPUTE_UNITS, DEPLOYMENT_TARGET, compute_unit, deployment_target
 
 # Backends that need a vendor SDK or host this machine does not have: named in --help,
 # refused with the reason.
@@ -32,26 +34,37 @@ BACKENDS = ("xnnpack", "coreml", "portable")
 # The runtime registers delegates by these names; a .pte using one it lacks cannot load.
 RUNTIME_BACKEND = {"xnnpack": "XnnpackBackend", "coreml": "CoreMLBackend"}
 
-BACKEND = Option(
-    "backend", "--backend", "xnnpack",
-    "ExecuTorch backend (default xnnpack): xnnpack (CPU), coreml (Apple Core ML delegate), "
-    f"portable (no delegate); {', '.join(SDK_BACKENDS)} need vendor SDKs not available here",
-    choices=BACKENDS + tuple(SDK_BACKENDS))
 
 
-def partitioners(request) -> list:
-    if request.backend == "xnnpack":
+@dataclass(frozen=True)
+class ExecuTorchOptions(Options):
+    backend: str = option(
+        "xnnpack", "ExecuTorch backend (default xnnpack): xnnpack (CPU), coreml (Apple Core ML delegate), "
+        f"portable (no delegate); {', '.join(SDK_BACKENDS)} need vendor SDKs not available here",
+        choices=BACKENDS + tuple(SDK_BACKENDS))
+    compute_units: str = option(**COMPUTE_UNITS)
+    deployment_target: str = option(**DEPLOYMENT_TARGET)
+
+    def takes(self, precision: str) -> frozenset[str]:
+        return frozenset({"backend", "compute_units", "deployment_target"} if self.backend == "coreml" else {"backend"})
+
+    def context(self) -> str:
+        return f" with --backend {self.backend}"
+
+
+def partitioners(options: ExecuTorchOptions) -> list:
+    if options.backend == "xnnpack":
         from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
 
         return [XnnpackPartitioner()]
-    if request.backend == "coreml":
+    if options.backend == "coreml":
         import coremltools as ct
         from executorch.backends.apple.coreml.compiler import CoreMLBackend
         from executorch.backends.apple.coreml.partition import CoreMLPartitioner
 
         specs = CoreMLBackend.generate_compile_specs(
-            compute_unit=compute_unit(request.compute_units),
-            minimum_deployment_target=deployment_target(request.deployment_target),
+            compute_unit=compute_unit(options.compute_units),
+            minimum_deployment_target=deployment_target(options.deployment_target),
             compute_precision=ct.precision.FLOAT32)
         return [CoreMLPartitioner(compile_specs=specs)]
     return []
@@ -99,8 +112,6 @@ def _quantized(model: torch.nn.Module, example: torch.Tensor, request) -> torch.
                                                                         get_symmetric_quantization_config)
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
 
-    from ..calibration import images
-
     static = get_symmetric_quantization_config(is_per_channel=True)
     quantizer = XNNPACKQuantizer()
     for name in _DYNAMIC_MODULES:  # annotated first: the operator types below skip these nodes
@@ -116,25 +127,18 @@ def _quantized(model: torch.nn.Module, example: torch.Tensor, request) -> torch.
     return convert_pt2e(prepared)
 
 
-@contextmanager
-def _native_stderr_silenced():
-    """The runtime's C++ logs CPU-probing chatter straight to fd 2 on first load."""
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
+@register
 class ExecuTorchTarget(Target):
     name = "executorch"
+    order = 40
     suffix = ".pte"
     runtime = "executorch.runtime"
     summary = "ExecuTorch program (.pte) for the xnnpack, coreml or portable backend; parity in executorch.runtime"
-    options = (BACKEND, COMPUTE_UNITS, DEPLOYMENT_TARGET)
+    Options = ExecuTorchOptions
+    result_runtime = runtime_package = "executorch"
+    apps = ("android", "ios")
+    packages = ("executorch",)
+    loggers = ("executorch",)
     precision_summary = ("int8 (xnnpack): PT2E static int8 convs and linears, head dynamic; fp16 is refused "
                          "(not delegated by XNNPACK here)")
     # XNNPACK, XXS: 62 delegated subgraphs + 134 ops outside -> 1 subgraph, nothing outside.
@@ -146,47 +150,47 @@ class ExecuTorchTarget(Target):
     xnnpack_int8_passes = ("separate_qkv",)
 
     def validate(self, request) -> None:
-        if request.backend in SDK_BACKENDS:
-            sdk, env = SDK_BACKENDS[request.backend]
+        backend = self.settings(request).backend
+        if backend in SDK_BACKENDS:
+            sdk, env = SDK_BACKENDS[backend]
             found = f" ({env} is set, but cloformer-export does not drive this backend yet)" if env and os.environ.get(env) else ""
-            raise UsageError(f"--backend {request.backend} needs {sdk}{found}; "
+            raise UsageError(f"--backend {backend} needs {sdk}{found}; "
                              f"use --backend {', '.join(BACKENDS[:-1])} or {BACKENDS[-1]}")
 
     def rewrites(self, request) -> tuple[str, ...]:
         # int8: XNNPACK's constant pad (which split_depthwise makes explicit) is fp32-only: such
         # a .pte lowers but fails to load (StaticConstantPad ... invalid_parameter).
-        if request.backend != "xnnpack":
+        if self.settings(request).backend != "xnnpack":
             return self.passes
         return self.passes + (self.xnnpack_passes if request.precision == "fp32" else self.xnnpack_int8_passes)
 
     def precisions(self, request) -> tuple[str, ...]:
-        return {"xnnpack": ("fp32", "int8")}.get(request.backend, ("fp32",))
+        return {"xnnpack": ("fp32", "int8")}.get(self.settings(request).backend, ("fp32",))
 
     def precision_note(self, request) -> str:
-        if request.backend == "xnnpack":
+        backend = self.settings(request).backend
+        if backend == "xnnpack":
             return ("ExecuTorch's XNNPACK partitioner delegates fp32 and int8 here, not fp16 (XNNPACK's fp16 "
                     "kernels are an ARM runtime choice); use fp32 or int8, or --target coreml/onnx for fp16")
-        return f"int8 is lowered for --backend xnnpack; --backend {request.backend} takes fp32"
-
-    def takes(self, request) -> tuple[Option, ...]:
-        return self.options if request.backend == "coreml" else (BACKEND,)
+        return f"int8 is lowered for --backend xnnpack; --backend {backend} takes fp32"
 
     def tag(self, request) -> str:
-        return f"executorch_{request.backend}"
+        return f"executorch_{self.settings(request).backend}"
 
     def backend(self, request) -> str:
-        return request.backend
+        return self.settings(request).backend
 
     def export(self, model: torch.nn.Module, example: torch.Tensor, request, path: Path) -> dict:
         from executorch.devtools.backend_debug import get_delegation_info
         from executorch.exir import to_edge_transform_and_lower
 
+        options = self.settings(request)
         if request.precision == "int8":
             model = _quantized(model, example, request)
         program = torch.export.export(model, (example,))
-        if request.backend == "xnnpack":
+        if options.backend == "xnnpack":
             program = _splits_as_slices(program)
-        edge = to_edge_transform_and_lower(program, partitioner=partitioners(request))
+        edge = to_edge_transform_and_lower(program, partitioner=partitioners(options))
         info = get_delegation_info(edge.exported_program().graph_module)
         outside = _outside(edge.exported_program().graph)  # before to_executorch adds its memory-planning nodes
         path.write_bytes(edge.to_executorch().buffer)
@@ -195,26 +199,43 @@ class ExecuTorchTarget(Target):
         non_delegated = by_count({op: b.non_delegated for op, b in breakdown.items()})
         delegated = by_count({op: b.delegated for op, b in breakdown.items()})
         fields = {"ops": by_count({**non_delegated, "executorch_call_delegate": info.num_delegated_subgraphs}),
-                  "delegation": {"backend": request.backend, "delegated_subgraphs": info.num_delegated_subgraphs,
+                  "delegation": {"backend": options.backend, "delegated_subgraphs": info.num_delegated_subgraphs,
                                  "non_delegated_ops": non_delegated, "delegated_ops": delegated}}
-        if request.backend != "portable":  # portable has no fast path to fall off
+        if options.backend != "portable":  # portable has no fast path to fall off
             fields["placement"] = [{
-                "path": f"ExecuTorch {request.backend} delegate", "partitions": info.num_delegated_subgraphs,
+                "path": f"ExecuTorch {options.backend} delegate", "partitions": info.num_delegated_subgraphs,
                 "ops_on_path": sum(delegated.values()), "ops": sum(delegated.values()) + sum(non_delegated.values()),
                 "off": outside}]
         return fields
 
+    def report_rows(self, tag: str, naive: dict, deploy: dict) -> Rows:
+        a, b = naive["delegation"], deploy["delegation"]
+        return [(f"{tag}: delegated subgraphs", str(a["delegated_subgraphs"]), str(b["delegated_subgraphs"])),
+                (f"{tag}: ops outside the delegate", ops_summary(a["non_delegated_ops"]),
+                 ops_summary(b["non_delegated_ops"]))]
+
+    def io_shapes(self, path: Path) -> tuple[list[int], list[int]]:
+        method = self._program(path).metadata("forward")
+        return (list(method.input_tensor_meta(0).sizes()), list(method.output_tensor_meta(0).sizes()))
+
+    @staticmethod
+    def _program(path: Path):
+        from executorch.runtime import Runtime
+
+        with native_output_silenced():
+            return Runtime.get().load_program(path)
+
     def setup(self) -> None:
         from executorch.runtime import Runtime
 
-        with _native_stderr_silenced():
+        with native_output_silenced():
             Runtime.get()  # seconds on first use: loads the library, registers kernels
 
     def runner(self, path: Path, backend: str | None, threads: int | None = None):
         from executorch.extension.pybindings.portable_lib import _unsafe_reset_threadpool
         from executorch.runtime import Runtime
 
-        with _native_stderr_silenced():
+        with native_output_silenced():
             runtime = Runtime.get()
             if threads:  # one process-wide pool: set for the artifact about to run
                 _unsafe_reset_threadpool(threads)
@@ -223,9 +244,7 @@ class ExecuTorchTarget(Target):
             raise Unverifiable(f"this executorch runtime has no {needed} (it has "
                                f"{', '.join(runtime.backend_registry.registered_backend_names)}); "
                                "the .pte runs where that delegate is built in (e.g. the iOS app)")
-        with _native_stderr_silenced():
+        with native_output_silenced():
             method = runtime.load_program(path).load_method("forward")
         return lambda x: method.execute([torch.from_numpy(x)])[0].numpy()
 
-
-register(ExecuTorchTarget())

@@ -19,12 +19,14 @@ every export either way.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from ..options import OPSET, QUANTIZATION
-from . import Target, op_counts, register
+from ..calibration import images
+from ..options import Options, option
+from .base import TAPS, Rows, Target, boundary, op_counts, register
 
 INPUT_NAME, OUTPUT_NAME = "input", "logits"
 
@@ -48,12 +50,29 @@ def placement(proto) -> list[dict]:
     return entries
 
 
+@dataclass(frozen=True)
+class OnnxOptions(Options):
+    opset: int = option(18, "ONNX opset (default 18)", metavar="N")
+    quantization: str = option(
+        "static", "ONNX int8 (default static): static = QDQ, activations calibrated on real images; dynamic = "
+        "int8 weights, activations quantized at run time", choices=("static", "dynamic"), needs="--precision int8")
+
+    def takes(self, precision: str) -> frozenset[str]:
+        return frozenset({"opset", "quantization"} if precision == "int8" else {"opset"})
+
+
+@register
 class OnnxTarget(Target):
     name = "onnx"
+    order = 10
     suffix = ".onnx"
     runtime = "onnxruntime"
     summary = "ONNX (TorchScript exporter, onnxslim-simplified); parity in ONNX Runtime (CPU EP)"
-    options = (OPSET, QUANTIZATION)
+    Options = OnnxOptions
+    result_runtime = runtime_package = "onnxruntime"
+    apps = ("android",)
+    packages = ("onnx", "onnxruntime", "onnxscript", "onnxslim")
+    loggers = ("onnx", "onnxscript", "onnx_ir")
     precision_summary = ("fp16: every float tensor fp16, fp32 in/out; int8: QDQ, convs + head quantized, "
                          "activations calibrated (--quantization static) or quantized per run (dynamic)")
     # Measured on XXS (ORT 2 threads, one run, naive = 1.000): these three 0.935x. Dropped:
@@ -64,18 +83,17 @@ class OnnxTarget(Target):
     def precisions(self, request) -> tuple[str, ...]:
         return ("fp32", "fp16", "int8")
 
-    def takes(self, request) -> tuple:
-        return self.options if request.precision == "int8" else (OPSET,)
-
     def tag(self, request) -> str:
-        return "onnx_dynamic" if request.precision == "int8" and request.quantization == "dynamic" else self.name
+        dynamic = request.precision == "int8" and self.settings(request).quantization == "dynamic"
+        return "onnx_dynamic" if dynamic else self.name
 
     def export(self, model: torch.nn.Module, example: torch.Tensor, request, path: Path) -> dict:
         import onnx
         import onnxslim
 
+        options = self.settings(request)
         buffer = io.BytesIO()
-        torch.onnx.export(model, (example,), buffer, dynamo=False, opset_version=request.opset,
+        torch.onnx.export(model, (example,), buffer, dynamo=False, opset_version=options.opset,
                           input_names=[INPUT_NAME], output_names=[OUTPUT_NAME], do_constant_folding=True)
         proto = onnxslim.slim(onnx.load_from_string(buffer.getvalue()))
         onnx.checker.check_model(proto, full_check=True)
@@ -88,11 +106,27 @@ class OnnxTarget(Target):
             proto = fp16.model
         onnx.save(proto, str(path))
         if request.precision == "int8":
-            proto = _quantize(path, request)
+            proto = _quantize(path, request, options.quantization)
         return {"ops": op_counts(node.op_type for node in proto.graph.node),
-                "onnx": {"opset": request.opset, "nodes": len(proto.graph.node),
-                         "input": INPUT_NAME, "output": OUTPUT_NAME},
+                "onnx": {"nodes": len(proto.graph.node), "input": INPUT_NAME, "output": OUTPUT_NAME},
                 "placement": placement(proto)}
+
+    def report_rows(self, tag: str, naive: dict, deploy: dict) -> Rows:
+        def ep(entry: dict) -> str:
+            off = ", ".join(f"{item['op']} x{item['count']}" for item in entry["off"]) or "none"
+            return f"{entry['ops_on_path']}/{entry['ops']} nodes, {entry['partitions']} partition(s); off: {off}"
+        return [(f"{tag}: nodes", str(naive["onnx"]["nodes"]), str(deploy["onnx"]["nodes"]))] + [
+            (f"{tag}: {a['path']}", ep(a), ep(b)) for a, b in zip(naive["placement"], deploy["placement"])]
+
+    def result_backend(self, manifest: dict) -> str:
+        return "CPUExecutionProvider"
+
+    def io_shapes(self, path: Path) -> tuple[list[int], list[int]]:
+        import onnx
+
+        graph = onnx.load(str(path), load_external_data=False).graph
+        return tuple([d.dim_value for d in value.type.tensor_type.shape.dim]  # type: ignore[return-value]
+                     for value in (graph.input[0], graph.output[0]))
 
     def setup(self) -> None:
         import onnxruntime  # noqa: F401
@@ -115,8 +149,6 @@ class OnnxTarget(Target):
         """Each segment's output made an extra graph output of the artifact and read back from
         ONNX Runtime; the exporter names every node by its module scope."""
         import onnx
-
-        from ..diagnose import TAPS, boundary
 
         proto = onnx.load(str(artifact))
         graph = proto.graph
@@ -151,7 +183,7 @@ def _session(model: str | bytes, threads: int | None = None, as_written: bool = 
     return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
-def _quantize(path: Path, request):
+def _quantize(path: Path, request, quantization: str):
     """int8 in place: only the convolutions (almost all of the MACs) and the head, per-channel
     symmetric weights and (static) symmetric activations calibrated by min/max on real images.
     Attention matmuls, softmax, norms and GELU stay fp32 (XXS: every op quantized 19.9 dB,
@@ -160,9 +192,7 @@ def _quantize(path: Path, request):
     from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
                                           quantize_dynamic, quantize_static)
 
-    from ..calibration import images
-
-    if request.quantization == "dynamic":
+    if quantization == "dynamic":
         quantize_dynamic(str(path), str(path), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["Conv", "Gemm"])
         return onnx.load(str(path))
@@ -193,5 +223,3 @@ def _scope(module: str) -> str:
             parts.append(part)
     return "/" + "/".join(parts) + "/"
 
-
-register(OnnxTarget())

@@ -1,9 +1,11 @@
 # Sourced: a Swift 6 toolchain on a Debian 12 host, without installing anything on it. Debian 13
 # (trixie) packages swiftlang; this builds a minimal trixie root once (debootstrap from Debian's own
-# package, no install) under $SWIFT_ROOT and runs commands in it with the package mounted at /src.
+# package, no install) under $SWIFT_ROOT and runs commands in it with the repository mounted at /src
+# (the package at /src/ios_app: its tests read data files the Python side shares, e.g. runtime_bench/protocol.json).
 # Needs root (chroot, mount). A machine that cannot reach Debian's mirror fails here, saying so.
 set -euo pipefail
 IOS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO_DIR="$(dirname "$IOS_DIR")"
 SWIFT_ROOT="${CLOFORMER_CACHE:-$HOME/.cache/cloformer}/swift-trixie"
 SWIFT_PACKAGES="swiftlang libc6-dev libstdc++-14-dev"
 
@@ -32,15 +34,15 @@ swift_root() {
 }
 
 # in_root_at ROOT DIR COMMAND: run COMMAND in ROOT, in DIR, with /proc (libswiftCore needs it) and
-# the ios_app folder at /src, all unmounted afterwards.
+# the repository at /src, all unmounted afterwards.
 in_root_at() {
   local root=$1 dir=$2 command=$3 status=0
   mkdir -p "$root/src"
   mount -t proc proc "$root/proc"
-  mount --bind "$IOS_DIR" "$root/src"
+  mount --bind "$REPO_DIR" "$root/src"
   chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 bash -o pipefail -c "cd $dir && $command" || status=$?
   umount "$root/src" "$root/proc"
   return $status
 }
 
-in_swift() { swift_root && in_root_at "$SWIFT_ROOT" "${2:-/src}" "$1"; }
+in_swift() { swift_root && in_root_at "$SWIFT_ROOT" "${2:-/src/ios_app}" "$1"; }

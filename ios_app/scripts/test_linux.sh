@@ -5,7 +5,9 @@
 # --strict). The fixture executable it builds is what tests/ios_app uses. Set up by swift_env.sh (a cached Debian trixie root; needs root).
 source "$(dirname "$0")/swift_env.sh"
 swift_root
-# .build is shared with the host's checkout: keep it in the package folder, ignored by git.
+# .build is shared with the host's checkout: keep it in the package folder, ignored by git. SwiftPM keeps
+# absolute paths in it, so a build made with the package mounted elsewhere is started afresh.
+in_swift '[ "$(cat .build/linux/.package-path 2>/dev/null)" = "$PWD" ] || rm -rf .build/linux; mkdir -p .build/linux && echo "$PWD" > .build/linux/.package-path'
 in_swift "swift build --build-path .build/linux 2>&1 | tail -3 && swift test --build-path .build/linux 2>&1 | tail -15"
 apple=$(cd "$IOS_DIR" && find Sources/CloFormerBenchApple App BenchmarkTests -name '*.swift' | sort | tr '\n' ' ')
 in_swift "for f in $apple; do swiftc -parse \$f || exit 1; done && echo \"parsed: $apple\""

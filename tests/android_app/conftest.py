@@ -1,11 +1,8 @@
-"""The Android app's core compiled and its JUnit suite run once per session; the fake adb of
-tests/runtime_bench, for the headless path end to end."""
+"""The Android app's core compiled and its JUnit suite run once per session."""
 import subprocess
 from pathlib import Path
 
 import pytest
-
-from ..runtime_bench.conftest import fake_adb  # noqa: F401  (a fixture, used by test_headless)
 
 SCRIPT = Path(__file__).parents[2] / "android_app" / "scripts" / "test_core.sh"
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.android_app  # a JDK, Debian and npm (tests/conftest.py: missing_for)
+
 APP = Path(__file__).parents[2] / "android_app"
 CACHE = Path(os.environ.get("CLOFORMER_CACHE", Path.home() / ".cache" / "cloformer")) / "android"
 

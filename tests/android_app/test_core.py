@@ -12,9 +12,14 @@ from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.compare import compare
 from cloformer.runtime_bench.protocol import Protocol, summarize
 
+from ..conftest import ROOT
+
+pytestmark = pytest.mark.android_app  # a JDK, Debian and npm (tests/conftest.py: missing_for)
+
 
 def fixture(classpath: str, *args: str) -> str:
-    done = subprocess.run(["java", "-cp", classpath, "org.cloformer.bench.core.Fixture", *args],
+    done = subprocess.run(["java", f"-Dcloformer.root={ROOT}", "-cp", classpath, "org.cloformer.bench.core.Fixture",
+                           *args],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout

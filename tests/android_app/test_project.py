@@ -12,7 +12,8 @@ APP = ROOT / "android_app"
 
 def test_runtime_versions_match_the_python_pins():
     versions = tomllib.loads((APP / "gradle" / "libs.versions.toml").read_text())["versions"]
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"]
     executorch = next(d for d in deps if d.startswith("executorch"))
     onnxruntime = next(d for d in deps if d.startswith("onnxruntime"))
     assert executorch == f"executorch=={versions['executorch']}"
@@ -20,7 +21,7 @@ def test_runtime_versions_match_the_python_pins():
     assert versions["onnxruntime"].startswith(low + "."), (onnxruntime, versions["onnxruntime"])
     # every dependency's version comes from the catalog, none is written in a build file
     build = (APP / "app" / "build.gradle").read_text()
-    assert "libs.executorch.android" in build and "libs.onnxruntime.android" in build
+    assert all(f"libs.{name}.android" in build for name in ("executorch", "onnxruntime"))
     assert not re.search(r"['\"][\w.-]+:[\w.-]+:\d", build)
 
 

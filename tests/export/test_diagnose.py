@@ -1,5 +1,6 @@
 """Per-module bisection: clean artifacts pass every cut; a fault injected into one block of one
 backend's artifact (or of its deploy recipe) is named, and nothing before it is."""
+import json
 import shutil
 from pathlib import Path
 
@@ -8,11 +9,11 @@ import numpy as np
 import onnx
 import torch
 
-from cloformer.export import rewrites
-from cloformer.export.diagnose import PER_MODULE, TAPS, boundary, diagnose, probe, table
+from cloformer.export import files, rewrites
+from cloformer.export.diagnose import diagnose, probe, table
 from cloformer.export.diagnose_cli import main, run
 from cloformer.export.manifest import manifest_path
-from cloformer.export.targets import inside
+from cloformer.export.targets.base import PER_MODULE, TAPS, boundary, inside
 from cloformer.export.targets.coreml import _program
 from cloformer.models import create_model
 
@@ -31,6 +32,13 @@ def copy(artifact: Path, directory: Path) -> Path:
     (shutil.copytree if artifact.is_dir() else shutil.copy)(artifact, target)
     shutil.copy(manifest_path(artifact), manifest_path(target))
     return target
+
+
+def as_exported(artifact: Path) -> None:
+    """The manifest made to describe the corrupted artifact, as if the exporter had written it so
+    (readers refuse an artifact whose digest is not its manifest's)."""
+    record = json.loads(manifest_path(artifact).read_text())
+    manifest_path(artifact).write_text(json.dumps({**record, "sha256": files.sha256(artifact)}))
 
 
 def test_boundary_is_the_last_value_made_inside_and_used_outside():
@@ -66,6 +74,7 @@ def test_onnx_fault_in_one_block_is_named(onnx_export, tmp_path, capsys):
     (node,) = [n for n in proto.graph.node if n.name == f"/{FAULTY.replace('.blocks', '/blocks')}/attn/Tanh"]
     node.op_type = "Sigmoid"  # a backend computing the wrong gate in that block only
     onnx.save(proto, str(artifact))
+    as_exported(artifact)
     code = main([str(artifact), "--quiet"])
     out, err = capsys.readouterr()
     assert code == 1
@@ -87,6 +96,7 @@ def test_coreml_fault_in_one_block_is_named(coreml_export, tmp_path):
     (op,) = [op for op in block.operations if op.outputs[0].name == tanh]
     op.type = "sigmoid"
     spec_path.write_bytes(spec.SerializeToString())
+    as_exported(artifact)
     _, (result,) = run([artifact], quiet=True)
     assert result.first == FAULTY and all(result.rows[m]["sqnr_db"] > 100 for m in BEFORE)
 

@@ -19,14 +19,15 @@ def test_missing_artifact_and_manifest(capsys, tmp_path):
                                                          "not exist; pass an artifact written by cloformer-export")
     (tmp_path / "a.onnx").write_bytes(b"x")
     code, err = diagnose(capsys, tmp_path / "a.onnx")
-    assert code == 2 and err.endswith("has no manifest beside it (a.onnx.json); diagnose artifacts written by "
-                                      "cloformer-export")
+    assert code == 2 and err.endswith("has no manifest beside it (a.onnx.json); pass an artifact written by "
+                                      "cloformer-export, with its .json beside it")
     manifest_path(tmp_path / "a.onnx").write_text("{not json")
     code, err = diagnose(capsys, tmp_path / "a.onnx")
-    assert code == 2 and err.endswith("a.onnx.json is not valid JSON; re-export a.onnx")
+    assert code == 2 and err.endswith("a.onnx.json: not JSON (Expecting property name enclosed in double quotes: "
+                                      "line 1 column 2 (char 1)); re-export the artifact")
     manifest_path(tmp_path / "a.onnx").write_text('{"model": "cloformer_xxs"}')
     code, err = diagnose(capsys, tmp_path / "a.onnx")
-    assert code == 2 and "is not a cloformer-export manifest of a known target (lacks num_classes" in err
+    assert code == 2 and err.endswith("a.onnx.json: field (top level): 'schema_version' is a required property")
 
 
 def test_usage(capsys):

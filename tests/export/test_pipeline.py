@@ -4,16 +4,19 @@ import json
 import pytest
 import torch
 
-from cloformer.export import ExportRequest, export, rewrites
-from cloformer.export.errors import ExportError
+from cloformer.export import rewrites
+from cloformer.export.api import ExportRequest, export
+from cloformer.export.errors import ExportError, UsageError
 from cloformer.export.targets import TARGETS, Target
 
 
 class FakeTarget(Target):
     name = "fake"
+    order = 99
     suffix = ".bin"
     runtime = "eager-copy"
     summary = "test double"
+    result_runtime = runtime_package = "torch"
 
     def __init__(self, offset=0.0, crash=None):
         self.offset, self.crash = offset, crash
@@ -29,6 +32,9 @@ class FakeTarget(Target):
     def runner(self, path, backend, threads=None):
         assert path.read_bytes() == b"artifact"
         return lambda x: self.model(torch.from_numpy(x)).detach().numpy() + self.offset
+
+    def io_shapes(self, path):
+        return [1, 3, 224, 224], [1, 1000]
 
 
 @pytest.fixture
@@ -94,7 +100,7 @@ def test_crash_or_interrupt_leaves_nothing(fake, tmp_path, crash):
 def test_overwrite(fake, tmp_path):
     fake()
     [path] = export(request(tmp_path))
-    with pytest.raises(ExportError, match="already exists; pass --overwrite"):
+    with pytest.raises(UsageError, match="already exists; pass --overwrite"):
         export(request(tmp_path))
     export(request(tmp_path, overwrite=True, batch=1))
     assert path.exists()

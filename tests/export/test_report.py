@@ -15,7 +15,7 @@ def test_report_onnx_side_by_side(tmp_path):
     assert deploy_nodes < naive_nodes
     naive_ms, deploy_ms = (float(v.strip(" |")) for v in rows["onnx: onnxruntime median ms"])
     assert naive_ms > 0 and deploy_ms > 0
-    assert "ONNX Runtime deploy / naive:" in text
+    assert "onnx deploy / naive:" in text
     nnapi = rows["onnx: ONNX Runtime NNAPI EP (Android)"]
     assert nnapi[0].startswith("584/622 nodes, 39 partition(s); off: InstanceNormalization x26, Erf x12")
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".onnx") == [

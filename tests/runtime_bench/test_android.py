@@ -7,13 +7,9 @@ from cloformer.runtime_bench.cli import main
 
 
 @pytest.fixture
-def artifact(tmp_path):
-    """A .pte with its manifest (the driver only pushes them)."""
-    path = tmp_path / "exports" / "cloformer_xxs_224x224_executorch_xnnpack_fp32.pte"
-    path.parent.mkdir()
-    path.write_bytes(b"pte")
-    path.with_name(path.name + ".json").write_text("{}")
-    return path
+def artifact(small_onnx_export):
+    """A real artifact with its manifest (the driver checks them, then pushes them)."""
+    return small_onnx_export[0]
 
 
 def test_push_run_pull_validate_then_merged_table(fake_adb, artifact, tmp_path, capsys):
@@ -23,7 +19,7 @@ def test_push_run_pull_validate_then_merged_table(fake_adb, artifact, tmp_path, 
     out = capsys.readouterr().out
     assert out.count(": ") == 2 and "pixel8: " in out and "s24: " in out
     for serial in ("pixel8", "s24"):  # artifact and manifest pushed to each phone
-        assert (root / serial / "data/local/tmp/cloformer" / artifact.name).read_bytes() == b"pte"
+        assert (root / serial / "data/local/tmp/cloformer" / artifact.name).read_bytes() == artifact.read_bytes()
         assert (root / serial / "data/local/tmp/cloformer" / (artifact.name + ".json")).exists()
     calls = (root / "calls.log").read_text()
     assert "am start -W -n org.cloformer.bench/.BenchmarkActivity --es artifact /data/local/tmp/cloformer/" in calls
@@ -43,7 +39,7 @@ def test_a_device_that_times_out_and_one_with_a_bad_result_do_not_stop_the_good_
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
     assert any(line.startswith("good: ") for line in lines)
-    assert "device failed: slow: no result for cloformer_xxs_224x224_executorch_xnnpack_fp32.pte after 1 s" in captured.out
+    assert f"device failed: slow: no result for {artifact.name} after 1 s" in captured.out
     assert "device failed: broken: the app's result breaks the schema: field (top level): 'stats' is a required property" in captured.out
     assert "device failed: bare: the benchmark app (org.cloformer.bench) is not installed; adb install" in captured.out
     assert captured.err.strip() == "cloformer-bench: error: 3 device(s) failed (lines above); 1 result(s) written"
@@ -66,9 +62,12 @@ def test_no_adb_is_a_usage_error(artifact, monkeypatch, capsys, tmp_path):
     assert "adb not found on PATH" in capsys.readouterr().err
 
 
-def test_only_pte_and_onnx_with_manifests(fake_adb, tmp_path, capsys):
-    fake_adb("pixel8:ok")
-    package = tmp_path / "m.mlpackage"
-    package.mkdir()
-    assert main(["android", str(package)]) == 2
-    assert "the Android app runs .pte and .onnx artifacts" in capsys.readouterr().err
+def test_only_what_the_app_runs_with_checked_manifests(fake_adb, coreml_export, artifact, tmp_path, capsys):
+    root = fake_adb("pixel8:ok")
+    assert main(["android", str(coreml_export[0])]) == 2
+    assert "the Android app runs .onnx, .pte artifacts" in capsys.readouterr().err
+    lonely = tmp_path / artifact.name
+    lonely.write_bytes(artifact.read_bytes())
+    assert main(["android", str(lonely)]) == 2
+    assert f"{lonely} has no manifest beside it" in capsys.readouterr().err
+    assert not (root / "pixel8").exists()  # refused before any device was touched

@@ -3,7 +3,7 @@ import pytest
 from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.cli import main
 
-from .conftest import IPHONE, make_result
+from ..conftest import IPHONE, make_result
 
 
 def test_host_then_compare(onnx_export, coreml_export, tmp_path, capsys):
@@ -28,7 +28,7 @@ def test_host_then_compare(onnx_export, coreml_export, tmp_path, capsys):
     (["host", "--model", "cloformer_xxs", "--sustained", "-1"], "--sustained must be a positive number"),
     (["host", "--model", "cloformer_xxs", "--input-size", "250"], "multiple of 32"),
     (["host", "--model", "cloformer_xxl"], "invalid choice: 'cloformer_xxl'"),
-    (["host", "missing.onnx"], "artifact missing.onnx does not exist"),
+    (["host", "missing.onnx"], "missing.onnx does not exist; pass an artifact written by cloformer-export"),
     (["compare", "nowhere"], "nowhere does not exist"),
     (["bench"], "invalid choice: 'bench'"),
 ])
@@ -89,3 +89,19 @@ def test_all_without_devices_says_what_it_skipped(exports, tmp_path, capsys, mon
     out = capsys.readouterr().out
     assert "skipped android: adb not found on PATH" in out and "skipped ios: no --ios-results DIR" in out
     assert out.count("(host) | cloformer_xxs |") == 3
+
+
+@pytest.mark.parametrize("manifest, field", [
+    ("{}", "field (top level): "),  # was `KeyError: 'target'`, exit 1
+    ('{"target": "onnx"}', "field (top level): "),
+    ("[1, 2]", "field (top level): a manifest is a JSON object, not list"),
+    ('{"schema_version": NaN}', "not JSON (NaN is not JSON)"),
+])
+def test_a_broken_manifest_is_one_line_exit_2(small_onnx_export, tmp_path, capsys, manifest, field):
+    artifact = tmp_path / small_onnx_export[0].name
+    artifact.symlink_to(small_onnx_export[0])
+    artifact.with_name(artifact.name + ".json").write_text(manifest)
+    assert main(["host", str(artifact), "--output", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{artifact}.json: {field}" in err, err
+    assert not (tmp_path / "r").exists()

@@ -7,7 +7,7 @@ from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.compare import COLUMNS, compare
 from cloformer.runtime_bench.result import ResultError
 
-from .conftest import make_result
+from ..conftest import make_result
 
 
 def test_merged_table_csv_and_plots(result_files, tmp_path):

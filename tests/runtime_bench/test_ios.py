@@ -4,7 +4,7 @@ from cloformer.export.errors import UsageError
 from cloformer.runtime_bench import ios
 from cloformer.runtime_bench import result as results
 
-from .conftest import IPHONE, make_result
+from ..conftest import IPHONE, make_result
 
 
 def test_collects_validated_ios_results(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.result import ResultError
 
-from .conftest import make_result
+from ..conftest import make_result
 
 
 def test_a_new_result_is_valid_and_round_trips(tmp_path):

@@ -38,20 +38,31 @@ public enum Testing {
 
     public static let platform = DevicePlatform(toolVersion: "test")
 
-    /// An artifact (any bytes) and its manifest, as cloformer-export leaves them; sha256 as given.
+    /// The repository this package lives in (ios_app/ is one folder down): the Python side's shared data files.
+    public static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// A JSON object from a file the Python side shares, by its path in the repository.
+    public static func shared(_ path: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: repository.appendingPathComponent(path))
+        guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw BenchmarkError.invalid("\(path): not a JSON object")
+        }
+        return object
+    }
+
+    /// An artifact (any bytes) and its manifest, as cloformer-export leaves them: a manifest it wrote
+    /// (tests/fixtures/manifests, checked against the exporter and the schema by tests/test_fixtures.py),
+    /// with this artifact's name and the sha256 given.
     public static func artifact(in directory: URL, name: String, sha256: String = String(repeating: "0", count: 64))
         throws -> URL
     {
         let url = directory.appendingPathComponent(name)
         try Data("not really a model".utf8).write(to: url)
-        let manifest: [String: Any] = [
-            "model": "cloformer_xxs", "target": "coreml", "backend": NSNull(), "precision": "fp16", "sha256": sha256,
-            "num_classes": 1000, "input_shape": [1, 3, 64, 64], "artifact": name,
-            "preprocessing": [
-                "size": [64, 64], "scale": 1.0 / 255, "crop_fraction": 0.875, "mean": [0.485, 0.456, 0.406],
-                "std": [0.229, 0.224, 0.225], "layout": "NCHW", "color": "RGB", "dtype": "float32",
-            ] as [String: Any],
-        ]
+        var manifest = try shared("tests/fixtures/manifests/cloformer_xxs_224x224_coreml_fp32.mlpackage.json")
+        manifest["sha256"] = sha256
+        manifest["artifact"] = name
         try JSONSerialization.data(withJSONObject: manifest).write(to: Manifest.url(for: url))
         return url
     }

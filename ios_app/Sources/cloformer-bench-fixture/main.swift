@@ -24,7 +24,7 @@ case "preprocess":
     try out.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: args[7]))  // x86 and arm64: little-endian
 case "results":
     let dir = URL(fileURLWithPath: args[2])
-    let artifact = try Testing.artifact(in: dir, name: "cloformer_xxs_64x64_coreml_fp16.mlpackage")
+    let artifact = try Testing.artifact(in: dir, name: "cloformer_xxs_224x224_coreml_fp32.mlpackage")
     let runner = Testing.FakeRunner()
     func job(_ artifact: URL, _ proto: BenchmarkProtocol, step: UInt64) -> BenchmarkResult {
         BenchmarkJob.run(

@@ -4,6 +4,22 @@ import XCTest
 @testable import CloFormerBenchCore
 
 final class ProtocolTests: XCTestCase {
+    /// The constants are runtime_bench/protocol.json's, which cloformer-bench and the Android tests read too.
+    func testConstantsAreTheOnesCloformerBenchUses() throws {
+        let shared = try Testing.shared("runtime_bench/protocol.json")
+        XCTAssertEqual(shared["min_iterations"] as? Int, Stats.minIterations)
+        XCTAssertEqual(shared["max_drift"] as? Double, Stats.maxDrift)
+        XCTAssertEqual(shared["sustained_interval_seconds"] as? Double, Stats.sustainedIntervalSeconds)
+        let defaults = try XCTUnwrap(shared["defaults"] as? [String: Any])
+        let p = BenchmarkProtocol()
+        XCTAssertEqual(defaults["warmup"] as? Int, p.warmup)
+        XCTAssertEqual(defaults["rounds"] as? Int, p.rounds)
+        XCTAssertEqual(defaults["iterations"] as? Int, p.iterations)
+        XCTAssertEqual(defaults["trim"] as? Double, p.trim)
+        XCTAssertEqual(defaults["cooldown_seconds"] as? Double, p.cooldownSeconds)
+        XCTAssertNil(p.sustainedSeconds)
+    }
+
     func testColdCallThenWarmupThenRoundsTimesIterations() throws {
         var calls = 0
         var progress: [Int] = []

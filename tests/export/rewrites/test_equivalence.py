@@ -28,10 +28,13 @@ def test_each_pass_is_equivalent(trained_like, pass_name, name, size):
 
 
 def _target_lists():
+    """Every target's pass list under each value of each of its options, at each precision."""
     lists = {}
     for target in TARGETS.values():
-        for backend in ("xnnpack", "coreml", "portable") if target.name == "executorch" else (None,):
-            request = ExportRequest(targets=(target.name,), backend=backend or "xnnpack")
+        variants = [target.Options()] + [target.Options(**{flag.dest: choice}) for flag in target.Options.flags()
+                                         for choice in flag.choices or ()]
+        for options in variants:
+            request = ExportRequest(targets=(target.name,), options={target.name: options})
             for precision in target.precisions(request):
                 request.precision = precision
                 lists[f"{target.tag(request)}_{precision}"] = target.rewrites(request)

@@ -92,8 +92,7 @@ public final class MainActivity extends Activity {
         for (File dir : new File[] {getFilesDir(), pushed}) {
             File[] found = dir == null ? null : dir.listFiles();
             for (File f : found == null ? new File[0] : found) {
-                boolean artifact = f.getName().endsWith(".pte") || f.getName().endsWith(".onnx");
-                if (artifact && new File(f.getPath() + ".json").isFile()) {
+                if (BenchmarkJob.runs(f) && new File(f.getPath() + ".json").isFile()) {
                     files.add(f);
                 }
             }

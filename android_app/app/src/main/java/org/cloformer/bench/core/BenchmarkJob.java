@@ -49,6 +49,16 @@ public final class BenchmarkJob {
                 + "ONNX Runtime exports (Core ML runs in the iOS app)");
     }
 
+    /** Whether this app runs files of this type. */
+    public static boolean runs(File artifact) {
+        try {
+            runtimeFor(artifact);
+            return true;
+        } catch (BenchmarkException e) {
+            return false;
+        }
+    }
+
     public static JSONObject run(Request request, Runner.Factory runners, Platform platform, Protocol.Clock clock,
                                  Protocol.Progress progress) {
         JSONObject result;

@@ -12,17 +12,33 @@ import org.json.JSONObject;
 final class Fakes {
     private Fakes() {}
 
-    static JSONObject manifestJson(File artifact, String sha256) throws JSONException {
-        return new JSONObject()
-                .put("model", "cloformer_xxs").put("target", "executorch").put("backend", "xnnpack")
-                .put("precision", "fp32").put("sha256", sha256).put("num_classes", 1000)
-                .put("artifact", artifact.getName())
-                .put("input_shape", new JSONArray().put(1).put(3).put(64).put(64))
-                .put("preprocessing", new JSONObject().put("size", new JSONArray().put(64).put(64))
-                        .put("scale", 1 / 255.0).put("crop_fraction", 0.875)
-                        .put("mean", new JSONArray().put(0.485).put(0.456).put(0.406))
-                        .put("std", new JSONArray().put(0.229).put(0.224).put(0.225))
-                        .put("layout", "NCHW").put("color", "RGB").put("dtype", "float32"));
+    /** A manifest cloformer-export wrote (tests/fixtures/manifests, checked against the exporter and the
+     * schema by tests/test_fixtures.py), for a stand-in artifact: its name and digest. */
+    static JSONObject manifestJson(File artifact, String sha256) throws IOException, JSONException {
+        return shared("tests/fixtures/manifests/cloformer_xxs_224x224_executorch_xnnpack_fp32.pte.json")
+                .put("sha256", sha256).put("artifact", artifact.getName());
+    }
+
+    /** A JSON file shared with the Python side, by its path in the repository. */
+    static JSONObject shared(String path) throws IOException, JSONException {
+        return new JSONObject(new String(Files.readAllBytes(new File(repository(), path).toPath()),
+                StandardCharsets.UTF_8));
+    }
+
+    /** The repository's root: -Dcloformer.root (scripts/test_core.sh), else the first folder up from the
+     * working directory (Gradle runs tests in android_app/app) that holds runtime_bench/protocol.json. */
+    static File repository() {
+        String given = System.getProperty("cloformer.root");
+        if (given != null) {
+            return new File(given);
+        }
+        for (File dir = new File(System.getProperty("user.dir")).getAbsoluteFile(); dir != null;
+                dir = dir.getParentFile()) {
+            if (new File(dir, "runtime_bench/protocol.json").isFile()) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("run the tests inside the cloformer repository, or pass -Dcloformer.root");
     }
 
     /** An artifact file and its manifest, as cloformer-export leaves them. */
@@ -88,8 +104,12 @@ final class Fakes {
 
     static Runner.Factory factory(final FakeRunner runner) {
         return (runtime, backend) -> {
+            if ("onnxruntime".equals(runtime)) { // as Runners says of a runtime a build lacks
+                throw new BenchmarkException(runtime + " is not in this build of the app (a fake: ExecuTorch only)");
+            }
             if (!"executorch".equals(runtime)) {
-                throw new BenchmarkException("unknown runtime " + runtime + "; choose executorch or onnxruntime");
+                throw new BenchmarkException("unknown runtime " + runtime
+                        + "; choose executorch or onnxruntime");
             }
             return runner;
         };

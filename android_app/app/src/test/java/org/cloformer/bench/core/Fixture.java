@@ -51,7 +51,7 @@ public final class Fixture {
             }
             case "results": {
                 File dir = new File(args[1]);
-                File artifact = Fakes.artifact(dir, "cloformer_xxs_64x64_executorch_xnnpack_fp32.pte");
+                File artifact = Fakes.artifact(dir, "cloformer_xxs_224x224_executorch_xnnpack_fp32.pte");
                 Fakes.FakeRunner runner = new Fakes.FakeRunner(1000);
                 Protocol plain = Protocol.defaults();
                 Protocol sustained = new Protocol(2, 5, 10, 0.1, 2.0, 0.5);

@@ -21,9 +21,11 @@ public class ManifestTest {
         Manifest m = Manifest.read(artifact);
         assertEquals("cloformer_xxs", m.model);
         assertEquals("xnnpack", m.backend);
-        assertArrayEquals(new long[] {1, 3, 64, 64}, m.inputShape);
-        assertEquals(64, m.height());
-        assertEquals(3 * 64 * 64, m.inputSize());
+        assertEquals("executorch", m.target);
+        assertEquals("fp32", m.precision);
+        assertArrayEquals(new long[] {1, 3, 224, 224}, m.inputShape);
+        assertEquals(224, m.height());
+        assertEquals(3 * 224 * 224, m.inputSize());
         assertArrayEquals(new float[] {0.485f, 0.456f, 0.406f}, m.mean, 0);
         assertEquals(0.875, m.cropFraction, 0);
     }

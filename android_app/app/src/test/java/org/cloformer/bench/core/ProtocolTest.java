@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.json.JSONObject;
 import org.junit.Test;
 
 public class ProtocolTest {
@@ -42,6 +43,22 @@ public class ProtocolTest {
         assertTrue(m.latenciesMs.length >= 10 && m.latenciesMs.length <= 20);
         assertEquals(3, m.sustained.intervals.size());
         assertEquals(1.0, m.sustained.drift, 1e-9);
+    }
+
+    @Test
+    public void constantsAreTheOnesCloformerBenchUses() throws Exception {
+        JSONObject shared = Fakes.shared("runtime_bench/protocol.json"); // read by protocol.py and the Swift tests too
+        assertEquals(shared.getInt("min_iterations"), Stats.MIN_ITERATIONS);
+        assertEquals(shared.getDouble("max_drift"), Stats.MAX_DRIFT, 0);
+        assertEquals(shared.getDouble("sustained_interval_seconds"), Stats.SUSTAINED_INTERVAL_S, 0);
+        JSONObject defaults = shared.getJSONObject("defaults");
+        Protocol p = Protocol.defaults();
+        assertEquals(defaults.getInt("warmup"), p.warmup);
+        assertEquals(defaults.getInt("rounds"), p.rounds);
+        assertEquals(defaults.getInt("iterations"), p.iterations);
+        assertEquals(defaults.getDouble("trim"), p.trim, 0);
+        assertEquals(defaults.getDouble("cooldown_seconds"), p.cooldownSeconds, 0);
+        assertNull(p.sustainedSeconds);
     }
 
     @Test(expected = IllegalArgumentException.class)

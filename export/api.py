@@ -1,0 +1,17 @@
+"""The export package's public API: what `runtime_bench` and users' scripts may use. Everything
+else in `cloformer.export` may change behind it."""
+from .console import Progress
+from .errors import (CommandError, ExportError, ManifestError, Unverifiable, UsageError, UsageParser, run_cli,
+                     shortened)
+from .files import commit, sha256, staged
+from .inputs import preprocess, preprocessing, random_input
+from .manifest import Manifest, manifest_path
+from .manifest import load as load_manifest
+from .pipeline import run as export
+from .request import ExportRequest, parse_size
+from .targets import TARGETS, Target, for_app, quiet_libraries, result_runtimes
+
+__all__ = ["TARGETS", "CommandError", "ExportError", "ExportRequest", "Manifest", "ManifestError", "Progress",
+           "Target", "Unverifiable", "UsageError", "UsageParser", "commit", "export", "for_app", "load_manifest",
+           "manifest_path", "parse_size", "preprocess", "preprocessing", "quiet_libraries", "random_input",
+           "result_runtimes", "run_cli", "sha256", "shortened", "staged"]

@@ -1,0 +1,192 @@
+"""What a target is: everything about one artifact format lives in its `Target` subclass (one
+module in this folder), and generic code (pipeline, report, diagnose, manifest, bench) only asks it.
+"""
+from __future__ import annotations
+
+import tempfile
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..console import library_chatter_hidden
+from ..errors import Unverifiable, UsageError
+from ..options import Options
+from ..parity import TOLERANCE, Tolerance
+
+Runner = Callable[[np.ndarray], np.ndarray]  # NCHW float32 in, logits out
+Rows = list[tuple[str, str, str]]  # (what, naive, deploy form) rows of `cloformer-export --report`
+
+# How a target reads the values at the model's cuts (`Target.intermediates`):
+TAPS = "taps in the artifact"  # inside the artifact itself: errors accumulate along the model
+PER_MODULE = "each module exported alone"  # every segment its own export: errors do not accumulate
+
+
+class Target(ABC):
+    name: str
+    order: int             # position in `--target all` and --help: quickest export first
+    suffix: str            # artifact file (or bundle) extension
+    runtime: str           # what parity runs the artifact in
+    summary: str           # one line for --help
+    precision_summary: str = "fp32 only"  # what --precision means here, for --help
+    Options: type[Options] = Options  # its flags, validated, round-tripped through the manifest
+    measures_latency: bool = True  # False: the host runner checks numerics only, its speed means nothing
+    # Results: the runtime's name and the distribution whose version a result records.
+    result_runtime: str
+    runtime_package: str
+    apps: tuple[str, ...] = ()      # companion apps that run its artifacts ("android", "ios")
+    packages: tuple[str, ...] = ()  # distributions whose versions its manifests record
+    loggers: tuple[str, ...] = ()   # its libraries' loggers, kept to errors (their notices are not the user's)
+    # Deploy-form passes this target takes, in order (see export/rewrites/): each listed pass
+    # pays off on this target; `--no-rewrite` exports the model as written.
+    passes: tuple[str, ...] = ()
+
+    def settings(self, request) -> Options:
+        """This target's options in `request` (its defaults when none were given)."""
+        return request.options.get(self.name) or self.Options()
+
+    def rewrites(self, request) -> tuple[str, ...]:
+        return self.passes
+
+    def precisions(self, request) -> tuple[str, ...]:
+        """The --precision values this target takes with these settings."""
+        return ("fp32",)
+
+    def precision_note(self, request) -> str:
+        """Why a precision is missing, and what to use instead (for the error line)."""
+        return f"it takes {', '.join(self.precisions(request))}"
+
+    def tolerance(self, request) -> Tolerance:
+        """Parity tolerance of an artifact made with these settings (export/parity.py)."""
+        return TOLERANCE[request.precision]
+
+    def validate(self, request) -> None:
+        """Raise `UsageError` for settings this target cannot honour here (e.g. a missing SDK)."""
+        missing = self.unavailable()
+        if missing:
+            raise UsageError(f"--target {self.name} {missing}")
+
+    def unavailable(self) -> str | None:
+        """What this machine lacks to export this target at all, and the fix; None: nothing."""
+        return None
+
+    def tag(self, request) -> str:
+        """Distinguishes artifacts of this target in file names (e.g. the ET backend)."""
+        return self.name
+
+    def backend(self, request) -> str | None:
+        """The manifest's `backend`: what the artifact was compiled for, where that is a choice."""
+        return None
+
+    @abstractmethod
+    def export(self, model: torch.nn.Module, example: torch.Tensor, request, path: Path) -> dict:
+        """Write the artifact to `path`; return manifest fields (`ops`, its own section under
+        its name, `placement`, and any extras)."""
+
+    def setup(self) -> None:
+        """Once per process, before a runner is timed: load the runtime's library and register
+        its kernels, so that a benchmark's load time is the model's own."""
+
+    @abstractmethod
+    def runner(self, path: Path, backend: str | None, threads: int | None = None) -> Runner:
+        """A callable NCHW float32 ndarray -> logits ndarray, running the artifact (made for
+        `backend`) in its own runtime with `threads` (None: the runtime's default); raise
+        `Unverifiable` when that runtime is not available here."""
+
+    def reference_runner(self, path: Path, backend: str | None) -> Runner:
+        """The runner parity and fidelity use: `runner`, unless this host's kernels compute
+        something other than the artifact's defined numerics (see the ONNX target)."""
+        return self.runner(path, backend)
+
+    @abstractmethod
+    def io_shapes(self, path: Path) -> tuple[list[int], list[int]]:
+        """The artifact's own input and output shapes, read from the file (the manifest must agree);
+        raise `Unverifiable` when this target's library is not installed here."""
+
+    def intermediates(self, artifact: Path, probe) -> tuple[str, dict]:
+        """(how, segment name -> value) for `cloformer-diagnose` (export/diagnose.py). By
+        default each segment is exported alone with this target's recipe and run in its
+        runtime; a target that can read values inside its artifact overrides this."""
+        return PER_MODULE, per_module(self, artifact, probe)
+
+    def report_rows(self, tag: str, naive: dict, deploy: dict) -> Rows:
+        """Rows of `cloformer-export --report` from the naive and deploy-form manifests."""
+        return []
+
+    def result_backend(self, manifest: dict) -> str:
+        """The backend a result names for this artifact (the runtime's own word for it)."""
+        return manifest["backend"] or self.name
+
+    def identity(self, manifest: dict) -> dict:
+        """The `runtime` of a benchmark result, without the threads."""
+        try:
+            version = metadata.version(self.runtime_package)
+        except metadata.PackageNotFoundError:
+            version = "not installed"
+        return {"name": self.result_runtime, "version": version, "backend": self.result_backend(manifest)}
+
+
+TARGETS: dict[str, Target] = {}
+
+
+def register(cls: type[Target]) -> type[Target]:
+    """Class decorator: the target joins the registry (kept in `order`)."""
+    TARGETS[cls.name] = cls()
+    for name in sorted(TARGETS, key=lambda n: TARGETS[n].order):
+        TARGETS[name] = TARGETS.pop(name)
+    return cls
+
+
+def per_module(target: Target, artifact: Path, probe) -> dict[str, np.ndarray]:
+    """Every segment of the deploy form exported alone by `target` and run in its runtime."""
+    if probe.request.precision == "int8":
+        raise Unverifiable("an int8 module exported alone would need its own calibration on that module's "
+                           "inputs; per-module diagnosis covers fp32 and fp16 artifacts of this target")
+    backend = target.backend(probe.request)
+    target.runner(artifact, backend)  # Unverifiable here if the artifact's runtime is missing
+    values = {}
+    with tempfile.TemporaryDirectory(prefix="cloformer-diagnose-") as tmp:
+        for name, module, x in zip(probe.names, probe.modules, probe.inputs):
+            path = Path(tmp) / f"{name}{target.suffix}"
+            with library_chatter_hidden():
+                target.export(module, torch.from_numpy(x), probe.request, path)
+            values[name] = target.runner(path, backend)(x)
+    return values
+
+
+def boundary(nodes: Iterable[tuple[bool, Sequence[str], Sequence[str]]], outputs: Sequence[str]) -> str | None:
+    """The value a module hands on, from a graph's nodes in order as (inside the module?,
+    input names, output names): the last value made inside and used outside (or a graph output)."""
+    made: list[str] = []
+    used_outside = set(outputs)
+    for inside_module, inputs, produced in nodes:
+        if inside_module:
+            made.extend(produced)
+        else:
+            used_outside.update(inputs)
+    handed_on = [name for name in made if name in used_outside]
+    return handed_on[-1] if handed_on else None
+
+
+def by_count(counts: Mapping[str, int]) -> dict[str, int]:
+    """Op type -> count, most frequent first (ties by name) for stable manifests; zeros dropped."""
+    return {op: n for op, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n}
+
+
+def inside(node, module: str) -> bool:
+    """Whether a `torch.export` node was traced inside `module` (a module path)."""
+    stack = node.meta.get("nn_module_stack") or {}
+    return any(path == module or path.startswith(module + ".") for path, _ in stack.values())
+
+
+def op_counts(names: Iterable[str]) -> dict[str, int]:
+    return by_count(Counter(names))
+
+
+def ops_summary(counts: dict[str, int]) -> str:
+    """`op xN, ...` for report rows ('none' when empty)."""
+    return ", ".join(f"{op} x{n}" for op, n in counts.items()) or "none"
