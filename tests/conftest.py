@@ -80,6 +80,10 @@ def executorch_coreml_export(tmp_path_factory):
     return export(tmp_path_factory.mktemp("et_coreml"), "--target", "executorch", "--backend", "coreml")
 
 
+@pytest.fixture(scope="session")
+def litert_export(tmp_path_factory):
+    return export(tmp_path_factory.mktemp("litert"), "--target", "litert")
+
 
 # ---- results and a fake adb ----------------------------------------------------------------------
 

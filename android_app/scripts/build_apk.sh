@@ -13,6 +13,8 @@
 #   ONNX Runtime compiled against (npm com.github.asus4.onnxruntime 0.4.9 = ORT 1.29.0) but not shipped:
 #               its classes are Java 17 (invokedynamic, nest-mate private access) and dx, the only dexer
 #               here, neither reads nor desugars them; the app then reports "not in this build".
+#   LiteRT      compiled against stand-ins of its API (../handbuilt/litert-api), not shipped: no reachable
+#               registry has its Android classes or liblitert_jni.so; the app reports "not in this build".
 source "$(dirname "$0")/inputs.sh"
 BUNDLE=""
 while [ $# -gt 0 ]; do
@@ -63,18 +65,24 @@ public final class BuildConfig {
     public static final String VERSION_NAME = "$VERSION-handbuilt";
     public static final String EXECUTORCH_VERSION = "react-native-executorch-0.8.5";
     public static final String ONNXRUNTIME_VERSION = "not shipped";
+    public static final String LITERT_VERSION = "not shipped";
 }
 JAVA
 
 unzip -q -o "$ORT/Plugins/Android/onnxruntime.aar" classes.jar -d ort
 ET_JAR="$ET/android/libs/classes.jar"
+mkdir -p litert-api
+javac -nowarn -source 8 -target 8 -bootclasspath "$ANDROID_JAR" -encoding UTF-8 -d litert-api \
+  $(find "$APP_DIR/handbuilt/litert-api" -name '*.java') 2>&1 | grep -v '^warning: \[options\]' || true
 javac -nowarn -source 8 -target 8 -bootclasspath "$ANDROID_JAR" -encoding UTF-8 -d classes \
-  -cp "$ET_JAR:ort/classes.jar" \
+  -cp "$ET_JAR:ort/classes.jar:litert-api" \
   $(find "$APP_DIR/app/src/main/java" "$APP_DIR/handbuilt/java" gen -name '*.java') 2>&1 | grep -v '^warning: \[options\]' || true
 [ -f classes/org/cloformer/bench/BenchmarkActivity.class ] || die "javac failed (above)"
+[ -f classes/org/cloformer/bench/runners/LiteRtRunner.class ] || die "javac failed on the LiteRT runner (above)"
 
 mkdir -p dexin && cp -r classes/. dexin/ && (cd dexin && unzip -q -o "$ET_JAR" 'org/pytorch/executorch/*')
 rm -rf dexin/ai  # ONNX Runtime: compiled against, not shipped (header)
+[ ! -e dexin/com/google ] || die "LiteRT's compile-only stand-ins reached the dex input"
 dx --dex --min-sdk-version=26 --output=stage/classes.dex dexin
 
 # ART's own dex reader (dexdump runs its DexFileVerifier) must accept the file; and no invoke-custom:

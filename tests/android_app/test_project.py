@@ -13,15 +13,16 @@ APP = ROOT / "android_app"
 def test_runtime_versions_match_the_python_pins():
     versions = tomllib.loads((APP / "gradle" / "libs.versions.toml").read_text())["versions"]
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    deps = project["dependencies"]
+    deps = project["dependencies"] + project["optional-dependencies"]["litert"]
     executorch = next(d for d in deps if d.startswith("executorch"))
     onnxruntime = next(d for d in deps if d.startswith("onnxruntime"))
     assert executorch == f"executorch=={versions['executorch']}"
     low = re.search(r">=(\d+\.\d+)", onnxruntime).group(1)
     assert versions["onnxruntime"].startswith(low + "."), (onnxruntime, versions["onnxruntime"])
+    assert f"ai-edge-litert=={versions['litert']}" in deps  # the runtime parity ran in
     # every dependency's version comes from the catalog, none is written in a build file
     build = (APP / "app" / "build.gradle").read_text()
-    assert all(f"libs.{name}.android" in build for name in ("executorch", "onnxruntime"))
+    assert all(f"libs.{name}.android" in build for name in ("executorch", "onnxruntime", "litert", "litert.gpu"))
     assert not re.search(r"['\"][\w.-]+:[\w.-]+:\d", build)
 
 

@@ -11,7 +11,7 @@ from cloformer.export.cli import main
 def test_all_targets(tmp_path, capsys, model, size):
     assert main(["--model", model, "--input-size", size, "--target", "all", "--output", str(tmp_path), "--quiet"]) == 0
     artifacts = capsys.readouterr().out.split()
-    assert [a.rsplit(".", 1)[-1] for a in artifacts] == ["onnx", "mlpackage", "pte"]
+    assert [a.rsplit(".", 1)[-1] for a in artifacts] == ["onnx", "mlpackage", "tflite", "pte"]
     height, width = (int(v) for v in (size.split("x") * 2)[:2])
     for artifact in artifacts:
         manifest = json.loads(open(artifact + ".json").read())

@@ -65,7 +65,7 @@ def test_no_adb_is_a_usage_error(artifact, monkeypatch, capsys, tmp_path):
 def test_only_what_the_app_runs_with_checked_manifests(fake_adb, coreml_export, artifact, tmp_path, capsys):
     root = fake_adb("pixel8:ok")
     assert main(["android", str(coreml_export[0])]) == 2
-    assert "the Android app runs .onnx, .pte artifacts" in capsys.readouterr().err
+    assert "the Android app runs .onnx, .tflite, .pte artifacts" in capsys.readouterr().err
     lonely = tmp_path / artifact.name
     lonely.write_bytes(artifact.read_bytes())
     assert main(["android", str(lonely)]) == 2

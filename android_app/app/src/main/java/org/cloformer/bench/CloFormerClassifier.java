@@ -32,7 +32,7 @@ public final class CloFormerClassifier implements AutoCloseable {
         this.manifest = manifest;
     }
 
-    /** The runtime from the file type (.pte: ExecuTorch, .onnx: ONNX Runtime), the default backend. */
+    /** The runtime from the file type (.pte: ExecuTorch, .onnx: ONNX Runtime, .tflite: LiteRT), the default backend. */
     public static CloFormerClassifier load(File artifact, int threads) throws BenchmarkException {
         return load(artifact, BenchmarkJob.runtimeFor(artifact), null, threads);
     }

@@ -45,8 +45,11 @@ public final class BenchmarkJob {
         if (name.endsWith(".onnx")) {
             return "onnxruntime";
         }
-        throw new BenchmarkException(artifact + ": not a .pte or .onnx artifact; the Android app runs ExecuTorch and "
-                + "ONNX Runtime exports (Core ML runs in the iOS app)");
+        if (name.endsWith(".tflite")) {
+            return "litert";
+        }
+        throw new BenchmarkException(artifact + ": not a .pte, .onnx or .tflite artifact; the Android app runs "
+                + "ExecuTorch, ONNX Runtime and LiteRT exports (Core ML runs in the iOS app)");
     }
 
     /** Whether this app runs files of this type. */

@@ -15,7 +15,11 @@ public final class Runners implements Runner.Factory {
             requireClass("ai.onnxruntime.OrtEnvironment", "ONNX Runtime");
             return new OrtRunner(backend);
         }
-        throw new BenchmarkException("unknown runtime " + runtime + "; choose executorch or onnxruntime");
+        if ("litert".equals(runtime)) {
+            requireClass("com.google.ai.edge.litert.CompiledModel", "LiteRT");
+            return new LiteRtRunner(backend);
+        }
+        throw new BenchmarkException("unknown runtime " + runtime + "; choose executorch, onnxruntime or litert");
     }
 
     private static void requireClass(String name, String runtime) throws BenchmarkException {

@@ -81,7 +81,7 @@ public class BenchmarkJobTest {
                 new Fakes.TickingClock(1), Fakes.NO_PROGRESS);
         assertTrue(reason(result).startsWith("unknown runtime tflite"));
         String why = reason(run(Fakes.artifact(dir.getRoot(), "m.mlpackage"), new Fakes.FakeRunner(1000)));
-        assertTrue(why, why.contains("not a .pte or .onnx artifact"));
+        assertTrue(why, why.contains("not a .pte, .onnx or .tflite artifact"));
     }
 
     @Test

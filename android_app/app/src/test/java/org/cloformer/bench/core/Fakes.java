@@ -104,12 +104,12 @@ final class Fakes {
 
     static Runner.Factory factory(final FakeRunner runner) {
         return (runtime, backend) -> {
-            if ("onnxruntime".equals(runtime)) { // as Runners says of a runtime a build lacks
+            if ("onnxruntime".equals(runtime) || "litert".equals(runtime)) { // as Runners says of one a build lacks
                 throw new BenchmarkException(runtime + " is not in this build of the app (a fake: ExecuTorch only)");
             }
             if (!"executorch".equals(runtime)) {
                 throw new BenchmarkException("unknown runtime " + runtime
-                        + "; choose executorch or onnxruntime");
+                        + "; choose executorch, onnxruntime or litert");
             }
             return runner;
         };
