@@ -122,7 +122,8 @@ def validate(record: dict, source: object) -> tuple[Target, Options]:
                     f"({', '.join(TARGETS)}); re-export the artifact")
     if record["model"] not in CONFIGS:
         raise _fail(source, "model", f"{record['model']!r} is not a registered model ({', '.join(CONFIGS)})")
-    if json.dumps(record["config"], sort_keys=True) != json.dumps(CONFIGS[record["model"]].to_dict(), sort_keys=True):
+    config = CONFIGS[record["model"]].to_dict()
+    if json.dumps(record["config"], sort_keys=True) != json.dumps(config, sort_keys=True):  # tuples are JSON lists
         raise _fail(source, "config", f"is not the configuration of {record['model']}; re-export the artifact")
     if record["preprocessing"]["size"] != record["input_shape"][2:]:
         raise _fail(source, "preprocessing.size", f"{record['preprocessing']['size']} is not the input's height and "
@@ -154,8 +155,8 @@ def load(artifact: Path) -> Manifest:
     record = parse(text, path)
     target, options = validate(record, path)
     if not artifact.name.endswith(target.suffix):
-        raise ManifestError(f"{artifact} does not fit its manifest, which describes a --target {target.name} artifact "
-                            f"({record['artifact']}, a {target.suffix}); pass the artifact it was written for")
+        raise ManifestError(f"{artifact} does not fit its manifest, which describes a --target {target.name} "
+                            f"artifact ({record['artifact']}, a {target.suffix}); pass the artifact it was written for")
     digest = files.sha256(artifact)
     if digest != record["sha256"]:
         raise ManifestError(f"{artifact} does not match its manifest: sha256 {digest[:12]}... is not the exported "
@@ -167,9 +168,9 @@ def load(artifact: Path) -> Manifest:
     except Exception as e:  # a file with the right digest that its library cannot read
         raise ManifestError(f"{artifact}: {target.name} cannot read it ({type(e).__name__}: "
                             f"{str(e).splitlines()[0] if str(e) else ''}); re-export it") from None
-    expected = [record["input_shape"], [record["input_shape"][0], record["num_classes"]]]
-    for what, own, said in (("input_shape", inputs, expected[0]), ("num_classes", outputs, expected[1])):
+    for field, own, said in (("input_shape", inputs, record["input_shape"]),
+                             ("num_classes", outputs, [record["input_shape"][0], record["num_classes"]])):
         if list(own) != said:
-            raise _fail(path, what, f"the artifact's {'input' if what == 'input_shape' else 'output'} is "
-                        f"{list(own)}, not {said}; this manifest was not written for it")
+            raise _fail(path, field, f"the artifact's own shape is {list(own)}, not {said}; this manifest was not "
+                        "written for it")
     return Manifest(artifact, record, target, options)

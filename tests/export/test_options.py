@@ -32,6 +32,7 @@ def test_a_wrong_value_names_its_field():
 
 def test_flags_come_from_the_dataclasses_and_shared_ones_are_alike():
     every = flags()
-    assert {"--opset", "--backend", "--compute-units", "--deployment-target", "--compress", "--quantization"} <= set(every)
+    assert {"--opset", "--backend", "--compute-units", "--deployment-target", "--compress",
+            "--quantization"} <= set(every)
     assert every["--opset"].type is int and every["--backend"].default == "xnnpack"
     assert users("compute_units") == ["coreml", "executorch"]  # one flag, two targets, one definition
