@@ -153,14 +153,16 @@ def _reachable(url: str) -> bool:
 
 
 def _debian_mirror() -> str:
+    """The mirror apt uses (one-line or deb822 sources; comments skipped), as the app scripts pick it."""
     for path in [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]:
         try:
-            text = path.read_text()
+            lines = path.read_text().splitlines()
         except OSError:
             continue
-        for word in text.split():
-            if word.startswith(("http://", "https://")) and "/debian" in word:
-                return word
+        for line in lines:
+            for word in line.split("#", 1)[0].split():
+                if word.startswith(("http://", "https://")) and word.rstrip("/").endswith("/debian"):
+                    return word
     return "http://deb.debian.org/debian"
 
 
