@@ -3,7 +3,7 @@ else in `cloformer.export` may change behind it."""
 from .console import Progress
 from .errors import (CommandError, ExportError, ManifestError, Unverifiable, UsageError, UsageParser, run_cli,
                      shortened)
-from .files import commit, sha256, staged
+from .files import commit, json_object, sha256, staged
 from .inputs import preprocess, preprocessing, random_input
 from .manifest import Manifest, manifest_path
 from .manifest import load as load_manifest
@@ -12,6 +12,6 @@ from .request import ExportRequest, parse_size
 from .targets import TARGETS, Target, for_app, quiet_libraries, result_runtimes
 
 __all__ = ["TARGETS", "CommandError", "ExportError", "ExportRequest", "Manifest", "ManifestError", "Progress",
-           "Target", "Unverifiable", "UsageError", "UsageParser", "commit", "export", "for_app", "load_manifest",
-           "manifest_path", "parse_size", "preprocess", "preprocessing", "quiet_libraries", "random_input",
-           "result_runtimes", "run_cli", "sha256", "shortened", "staged"]
+           "Target", "Unverifiable", "UsageError", "UsageParser", "commit", "export", "for_app", "json_object",
+           "load_manifest", "manifest_path", "parse_size", "preprocess", "preprocessing", "quiet_libraries",
+           "random_input", "result_runtimes", "run_cli", "sha256", "shortened", "staged"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import threading
@@ -41,6 +42,25 @@ def commit(tmp: Path, final: Path, overwrite: bool) -> None:
         if final.is_dir():
             remove(final)
     os.replace(tmp, final)
+
+
+def json_object(data: bytes, what: str) -> dict:
+    """Strict JSON of an object (no NaN or Infinity, which the apps cannot read): the contracts'
+    one reading; a `ValueError` says why the bytes are not one."""
+    def refuse(constant: str):
+        raise ValueError(f"{constant} is not JSON")
+
+    try:
+        value = json.loads(data, parse_constant=refuse)
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except ValueError as e:  # json.JSONDecodeError is one
+        raise ValueError(f"not JSON ({e})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"field (top level): a {what} is a JSON object, not {type(value).__name__}")
+    return value
 
 
 def _files(path: Path) -> list[Path]:

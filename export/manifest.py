@@ -92,24 +92,6 @@ def _fail(source: object, where: str, problem: str) -> ManifestError:
     return ManifestError(f"{source}: field {shortened(where, 80)}: {shortened(problem)}")
 
 
-def parse(text: str | bytes, source: object) -> dict:
-    """Strict JSON (no NaN or Infinity, which the apps cannot read) of an object."""
-    def refuse(constant: str):
-        raise ValueError(f"{constant} is not JSON")
-
-    try:
-        record = json.loads(text, parse_constant=refuse)
-    except UnicodeDecodeError:
-        raise ManifestError(f"{source}: not UTF-8 text; re-export the artifact") from None
-    except RecursionError:
-        raise ManifestError(f"{source}: nested too deeply to be a manifest; re-export the artifact") from None
-    except ValueError as e:  # json.JSONDecodeError is one
-        raise ManifestError(f"{source}: not JSON ({e}); re-export the artifact") from None
-    if not isinstance(record, dict):
-        raise _fail(source, "(top level)", f"a manifest is a JSON object, not {type(record).__name__}")
-    return record
-
-
 def validate(record: dict, source: object) -> tuple[Target, Options]:
     """Check a manifest's own content (schema, then what a schema cannot say); return the target
     and the options it records."""
@@ -152,7 +134,10 @@ def load(artifact: Path) -> Manifest:
                             "cloformer-export, with its .json beside it") from None
     except OSError as e:
         raise ManifestError(f"{path}: cannot read it ({e.strerror})") from None
-    record = parse(text, path)
+    try:
+        record = files.json_object(text, "manifest")
+    except ValueError as e:
+        raise ManifestError(f"{path}: {e}; re-export the artifact") from None
     target, options = validate(record, path)
     if not artifact.name.endswith(target.suffix):
         raise ManifestError(f"{artifact} does not fit its manifest, which describes a --target {target.name} "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jsonschema
 
-from ..export.api import UsageError, result_runtimes, shortened, staged
+from ..export.api import UsageError, json_object, result_runtimes, shortened, staged
 from .protocol import Protocol, summarize
 
 SCHEMA_VERSION = 1
@@ -45,23 +45,13 @@ def validate(result: dict, source: str) -> dict:
     return result
 
 
-def _no_constant(constant: str):
-    raise ValueError(f"{constant} is not JSON")
-
-
 def load(path: Path) -> dict:
     try:
-        result = json.loads(Path(path).read_bytes(), parse_constant=_no_constant)
+        result = json_object(Path(path).read_bytes(), "result")
     except OSError as e:
         raise ResultError(f"{path}: cannot read it ({e.strerror})") from None
-    except UnicodeDecodeError:
-        raise ResultError(f"{path}: not UTF-8 text") from None
-    except json.JSONDecodeError as e:
-        raise ResultError(f"{path}: not JSON ({e.msg} at line {e.lineno})") from None
-    except (ValueError, RecursionError) as e:
-        raise ResultError(f"{path}: not JSON ({e if isinstance(e, ValueError) else 'nested too deeply'})") from None
-    if not isinstance(result, dict):
-        raise ResultError(f"{path}: field (top level): a result is a JSON object, not {type(result).__name__}")
+    except ValueError as e:
+        raise ResultError(f"{path}: {e}") from None
     return validate(result, str(path))
 
 
