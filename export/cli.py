@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=1, help="static batch size (default 1)")
     p.add_argument("--checkpoint", type=Path, metavar="PATH",
                    help="official-format state_dict (.pth, optionally under 'model'); default: random init")
+    p.add_argument("--labels", type=Path, metavar="FILE",
+                   help="class names, one per line in class order, written to the manifest for the apps")
     p.add_argument("--num-classes", type=int, default=1000, metavar="N", help="classifier classes (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed for random init and the random parity input (default 0)")
     p.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "int8"),
@@ -75,7 +77,7 @@ def request_from_args(argv: list[str] | None = None) -> tuple[ExportRequest, boo
     options = {name: TARGETS[name].Options(**{f.dest: given[f.dest] for f in TARGETS[name].Options.flags()
                                               if f.dest in given}) for name in targets}
     return ExportRequest(model=args.model, targets=targets, height=height, width=width, batch=args.batch,
-                         num_classes=args.num_classes, checkpoint=args.checkpoint, seed=args.seed,
+                         num_classes=args.num_classes, checkpoint=args.checkpoint, labels=args.labels, seed=args.seed,
                          output=args.output, overwrite=args.overwrite, quiet=args.quiet, rewrite=not args.no_rewrite,
                          diagnose=args.diagnose, precision=args.precision, calibration_dir=args.calibration_dir,
                          min_sqnr=args.min_sqnr, options=options, explicit=frozenset(given)), args.report

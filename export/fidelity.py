@@ -28,13 +28,15 @@ def measure(reference: np.ndarray, actual: np.ndarray) -> dict:
             "reference_classes": int(len(np.unique(expected)))}
 
 
-def logits(run: Callable[[np.ndarray], np.ndarray], images: torch.Tensor, batch: int) -> np.ndarray:
+def logits(run: Callable[[np.ndarray], np.ndarray], images: torch.Tensor, batch: int,
+           progress: Callable[[int], None] = lambda done: None) -> np.ndarray:
     """Run a static-batch artifact over N images (the last chunk padded by repetition)."""
     out = []
     for start in range(0, len(images), batch):
         chunk = images[start:start + batch]
         padded = torch.cat([chunk, chunk[:1].expand(batch - len(chunk), -1, -1, -1)])
         out.append(np.asarray(run(padded.numpy()), dtype=np.float32)[:len(chunk)])
+        progress(start + len(chunk))
     return np.concatenate(out)
 
 

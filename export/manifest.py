@@ -69,6 +69,7 @@ def describe(request, target: Target, artifact: Path, name: str, fields: dict, p
         target.name: section,
         "parity": parity,
         "preprocessing": preprocessing(request.height, request.width),
+        **({"labels": request.label_names()} if request.labels else {}),
     }
 
 
@@ -110,6 +111,14 @@ def validate(record: dict, source: object) -> tuple[Target, Options]:
     if record["preprocessing"]["size"] != record["input_shape"][2:]:
         raise _fail(source, "preprocessing.size", f"{record['preprocessing']['size']} is not the input's height and "
                     f"width {record['input_shape'][2:]}")
+    if record["check"]["bundle"] != record["artifact"] + ".check":
+        raise _fail(source, "check.bundle", f"{record['check']['bundle']!r} is not {record['artifact'] + '.check'!r}")
+    for i, case in enumerate(record["check"]["cases"]):
+        for role, shape in (("input", record["input_shape"]), ("expected", [record["input_shape"][0], record["num_classes"]])):
+            if case[role]["shape"] != shape:
+                raise _fail(source, f"check.cases.{i}.{role}.shape", f"{case[role]['shape']} is not {shape}")
+    if "labels" in record and len(record["labels"]) != record["num_classes"]:
+        raise _fail(source, "labels", f"{len(record['labels'])} labels for {record['num_classes']} classes")
     unknown = [name for name in record["rewrites"] if name not in PASSES]
     if unknown:
         raise _fail(source, "rewrites", f"unknown pass {unknown[0]!r}; known: {', '.join(PASSES)}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from ..models import ModelError, create_model
-from . import calibration, diagnose, fidelity, files, manifest, parity, placement, rewrites
+from . import calibration, check, diagnose, fidelity, files, manifest, parity, placement, rewrites
 from .console import Progress, library_chatter_hidden
 from .errors import ExportError, UsageError
 from .inputs import parity_inputs, random_input
@@ -30,7 +30,8 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
     final = request.artifact(target)
     example = random_input(request.height, request.width, request.batch, seed=request.seed)
     passes = target.rewrites(request) if request.rewrite else ()
-    with files.staged(final) as tmp, files.staged(manifest.manifest_path(final)) as tmp_manifest:
+    with (files.staged(final) as tmp, files.staged(manifest.manifest_path(final)) as tmp_manifest,
+          files.staged(check.bundle_path(final)) as tmp_bundle):
         with progress.step(f"[{target.tag(request)}] export"), library_chatter_hidden():
             start = time.perf_counter()
             deploy, counts = rewrites.apply(model, passes)
@@ -63,12 +64,15 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
                               + (f"first diverging module: {first}; " if first else
                                  "" if request.diagnose else "--diagnose names the module where it diverges; ")
                               + "no artifact written")
+        fields["check"] = {"bundle": check.bundle_path(final).name,
+                           **check.write(tmp_bundle, cases, target.tolerance(request))}
         record = manifest.describe(request, target, tmp, final.name, fields, checked, weights,
                                    export_seconds=export_seconds, parity_seconds=parity_seconds)
         manifest.validate(record, f"the manifest of {final.name}")  # the contract holds on write too
         tmp_manifest.write_text(manifest.dumps(record))
         files.commit(tmp, final, request.overwrite)
-        files.commit(tmp_manifest, manifest.manifest_path(final), overwrite=True)
+        files.commit(tmp_bundle, check.bundle_path(final), overwrite=True)
+        files.commit(tmp_manifest, manifest.manifest_path(final), overwrite=True)  # last: the export is whole
     return final
 
 

@@ -34,6 +34,7 @@ class ExportRequest:
     batch: int = 1
     num_classes: int = 1000
     checkpoint: Path | None = None
+    labels: Path | None = None  # class names, one per line, written to the manifest for the apps
     seed: int = 0
     output: Path = Path("exports")
     overwrite: bool = False
@@ -89,7 +90,24 @@ class ExportRequest:
         if self.checkpoint is not None and not Path(self.checkpoint).is_file():
             raise UsageError(f"checkpoint {self.checkpoint} does not exist or is not a file; "
                              "pass the path of a .pth state_dict")
+        if self.labels is not None:
+            self.label_names()
         self._check_output()
+
+    def label_names(self) -> list[str] | None:
+        """The --labels file's class names (one per line, blank lines ignored), as many as classes."""
+        if self.labels is None:
+            return None
+        try:
+            names = [line.strip() for line in Path(self.labels).read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, UnicodeDecodeError) as e:
+            reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+            raise UsageError(f"--labels {self.labels}: cannot read it ({reason}); pass a text file, one class "
+                             "name per line") from None
+        if len(names) != self.num_classes:
+            raise UsageError(f"--labels {self.labels} names {len(names)} classes but the model has {self.num_classes}; "
+                             f"pass one name per class (--num-classes {self.num_classes})")
+        return names
 
     def _check_flags(self) -> None:
         """A target option set explicitly that no selected target takes with these settings."""

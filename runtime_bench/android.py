@@ -4,7 +4,8 @@ intent extras, wait for its result file, pull it, validate it against the schema
 
 The contract with the app (android_app/ implements the other side):
   am start -n org.cloformer.bench/.BenchmarkActivity
-     --es artifact /data/local/tmp/cloformer/<artifact>   (its manifest beside it, <artifact>.json)
+     --es artifact /data/local/tmp/cloformer/<artifact>   (beside it: its manifest <artifact>.json and
+                                                           its check bundle <artifact>.check/)
      --es run_id <id> --ei warmup W --ei rounds R --ei iterations I --ei threads T
      [--ef sustained_seconds S] --ef cooldown_seconds C --es serial <adb serial>
   (android_app/.../core/Extras.java reads them; tests/android_app checks the two agree)
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from ..export.api import CommandError, UsageError, for_app, load_manifest, manifest_path
+from ..export.api import CommandError, UsageError, check_bundle, for_app, load_manifest, manifest_path
 from . import result as results
 from .protocol import Protocol
 
@@ -84,6 +85,11 @@ def run_on_device(serial: str, artifacts: list[Path], protocol: Protocol, thread
         on_device = f"{DEVICE_DIR}/{artifact.name}"
         _adb("push", str(artifact), on_device, serial=serial)
         _adb("push", str(manifest_path(artifact)), on_device + ".json", serial=serial)
+        bundle = check_bundle(artifact)
+        if bundle.is_dir():  # without it the app runs the artifact and says `check: absent`
+            _adb("shell", "mkdir", "-p", f"{DEVICE_DIR}/{bundle.name}", serial=serial)
+            for file in sorted(bundle.iterdir()):
+                _adb("push", str(file), f"{DEVICE_DIR}/{bundle.name}/{file.name}", serial=serial)
         run_id = uuid.uuid4().hex[:12]
         remote = f"{RESULT_DIR}/{run_id}.json"
         _adb("shell", "am", "start", "-W", "-n", ACTIVITY, *start_extras(on_device, run_id, serial, protocol, threads),

@@ -12,7 +12,7 @@ from ..models import list_models
 from . import result as results
 
 COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "threads", "median_ms", "vs_fp32", "p90_ms",
-           "p99_ms", "trimmed_mean_ms", "std_ms", "min_ms", "first_ms", "load_ms", "peak_rss_mb", "n", "valid")
+           "p99_ms", "trimmed_mean_ms", "std_ms", "min_ms", "first_ms", "load_ms", "peak_rss_mb", "n", "check", "valid")
 
 
 def _device(r: dict) -> str:
@@ -24,6 +24,15 @@ def _same_run_but_precision(r: dict) -> tuple:
             r["runtime"]["backend"], r["runtime"]["threads"])
 
 
+def _check(r: dict) -> str:
+    """The output check: its status and the worst case's SQNR and max abs diff."""
+    c = r["check"]
+    if not c["cases"]:
+        return c["status"]
+    worst = min(c["cases"], key=lambda case: case["sqnr_db"])
+    return f"{c['status']} ({worst['sqnr_db']:.0f} dB, {max(x['max_abs_diff'] for x in c['cases']):.1g})"
+
+
 def row(r: dict, fp32_median: float | None = None) -> dict:
     """One table row; `vs_fp32`: how many times faster than the fp32 artifact measured on the
     same device, runtime, backend and threads (blank for fp32, or when there is none). A failed
@@ -33,7 +42,7 @@ def row(r: dict, fp32_median: float | None = None) -> dict:
         "device": _device(r), "model": r["model"] or "", "input": results.input_label(r), "runtime": r["runtime"]["name"],
         "backend": r["runtime"]["backend"], "precision": r["precision"] or "",
         "threads": r["runtime"]["threads"] if r["runtime"]["threads"] is not None else "",
-        "n": len(r["latencies_ms"]), "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
+        "n": len(r["latencies_ms"]), "check": _check(r), "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
     }
     if s is None:
         return {c: context.get(c, "") for c in COLUMNS}

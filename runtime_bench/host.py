@@ -13,7 +13,8 @@ from pathlib import Path
 
 import torch
 
-from ..export.api import TARGETS, Unverifiable, load_manifest, random_input
+from ..export.api import (CHECK_FAILED, TARGETS, Unverifiable, check_absent, load_manifest, random_input, read_check,
+                          run_check)
 from ..models import create_model
 from . import result as results
 from .protocol import Protocol, measure
@@ -61,6 +62,8 @@ class Subject:
     sha256: str | None
     load: Callable[[int], Callable]  # threads -> run(x)
     setup: Callable[[], None] = lambda: None  # the runtime's one-time process setup (not timed)
+    # The outputs checked against the artifact's bundle before timing: run -> the result's `check`.
+    check: Callable[[Callable], dict] = lambda run: check_absent("eager torch is the reference itself")
 
 
 def eager(model: str, input_shape: list[int]) -> Subject:
@@ -83,8 +86,12 @@ def artifact(path: Path) -> Subject:
     else:
         def load(threads: int):
             return target.runner(path, record["backend"], threads)
+    cases, absent_why = read_check(path, record["check"])
+
+    def check(run: Callable) -> dict:
+        return run_check(cases, record["check"], run) if cases else check_absent(absent_why)
     return Subject(record["model"], target.identity(record), record["input_shape"], record["precision"], path,
-                   record["sha256"], load, target.setup)
+                   record["sha256"], load, target.setup, check)
 
 
 def bench(subject: Subject, protocol: Protocol, threads: int) -> dict:
@@ -98,12 +105,15 @@ def bench(subject: Subject, protocol: Protocol, threads: int) -> dict:
     run = subject.load(threads)
     load_ms = (time.perf_counter() - start) * 1e3
     with torch.no_grad():
+        checked = subject.check(run)  # before timing: a latency of wrong outputs is recorded, not valid
         measured = measure(lambda: run(x), protocol)
+    if checked["status"] == "fail":
+        measured = {**measured, "invalid_reasons": [CHECK_FAILED + checked["reason"], *measured["invalid_reasons"]]}
     return results.new(
         tool=TOOL, device=device(), runtime={**subject.runtime, "threads": threads},
         model=subject.model, artifact={"path": str(subject.path) if subject.path else None, "sha256": subject.sha256},
         input_shape=subject.input_shape, precision=subject.precision, protocol=protocol, load_ms=load_ms,
-        measured=measured, memory={"peak_rss_mb": round(_peak_rss_mb(), 1), "pss_mb": None})
+        measured=measured, memory={"peak_rss_mb": round(_peak_rss_mb(), 1), "pss_mb": None}, check=checked)
 
 
 def run(subjects: list[Subject], protocol: Protocol, threads: int, output: Path,
@@ -120,6 +130,8 @@ def run(subjects: list[Subject], protocol: Protocol, threads: int, output: Path,
         path = results.write(result, output)
         stats = result["stats"]
         flag = "" if result["valid"] else f"  INVALID: {'; '.join(result['invalid_reasons'])}"
-        say(f"{label}: median {stats['median']:.2f} ms, p90 {stats['p90']:.2f} ms -> {path}{flag}")
+        checked = result["check"]["status"] + ("" if result["check"]["status"] == "pass" else
+                                               f" ({result['check']['reason']})")
+        say(f"{label}: check {checked}, median {stats['median']:.2f} ms, p90 {stats['p90']:.2f} ms -> {path}{flag}")
         written.append(path)
     return written

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jsonschema
 
-from ..export.api import UsageError, json_object, result_runtimes, shortened, staged
+from ..export.api import CHECK_FAILED, UsageError, json_object, result_runtimes, shortened, staged
 from .protocol import Protocol, summarize
 
 SCHEMA_VERSION = 1
@@ -37,6 +37,10 @@ def validate(result: dict, source: str) -> dict:
     if result["latencies_ms"] and result["runtime"]["name"] not in known:
         raise ResultError(f"{source}: field runtime.name: {result['runtime']['name']!r} is not one of "
                           f"{', '.join(sorted(known))}")
+    failed_check = any(reason.startswith(CHECK_FAILED) for reason in result["invalid_reasons"])
+    if (result["check"]["status"] == "fail") != failed_check:
+        raise ResultError(f"{source}: field check.status: {result['check']['status']!r} but invalid_reasons "
+                          f"{'says' if failed_check else 'does not say'} {CHECK_FAILED.strip(': ')!r}")
     if result["latencies_ms"]:  # the statistics are the protocol's, of these latencies (the apps port it)
         for key, value in summarize(result["latencies_ms"], result["protocol"]["trim"]).items():
             if not math.isclose(result["stats"][key], value, rel_tol=1e-9, abs_tol=1e-9):
@@ -56,7 +60,7 @@ def load(path: Path) -> dict:
 
 
 def new(*, tool: str, device: dict, runtime: dict, model: str, artifact: dict, input_shape: list[int],
-        precision: str, protocol: Protocol, load_ms: float, measured: dict, memory: dict) -> dict:
+        precision: str, protocol: Protocol, load_ms: float, measured: dict, memory: dict, check: dict) -> dict:
     """A result from the protocol's measurement (`protocol.measure`) and its context."""
     reasons = measured["invalid_reasons"]
     result = {
@@ -69,7 +73,7 @@ def new(*, tool: str, device: dict, runtime: dict, model: str, artifact: dict, i
                      "trim": protocol.trim, "sustained_seconds": protocol.sustained_seconds,
                      "cooldown_seconds": protocol.cooldown_seconds},
         "load_ms": load_ms, "first_ms": measured["first_ms"], "latencies_ms": measured["latencies_ms"],
-        "stats": measured["stats"], "memory": memory, "sustained": measured["sustained"],
+        "stats": measured["stats"], "memory": memory, "sustained": measured["sustained"], "check": check,
         "valid": not reasons, "invalid_reasons": reasons,
     }
     return validate(result, "new result")

@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import stat
+import subprocess
 import sys
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from urllib.parse import urlparse
 import pytest
 import torch
 
+from cloformer.export.api import CHECK_FAILED
 from cloformer.export.cli import main
 from cloformer.models import create_model
 from cloformer.runtime_bench import android
@@ -61,6 +63,18 @@ def small_onnx_export(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def small_executorch_export(tmp_path_factory):
+    """XXS at 64x64 for ExecuTorch: the Android app's fixture (tests/fixtures/manifests)."""
+    return export(tmp_path_factory.mktemp("et64"), "--target", "executorch", "--input-size", "64")
+
+
+@pytest.fixture(scope="session")
+def small_coreml_export(tmp_path_factory):
+    """XXS at 64x64 for Core ML: the iOS app's fixture (tests/fixtures/manifests)."""
+    return export(tmp_path_factory.mktemp("coreml64"), "--target", "coreml", "--input-size", "64")
+
+
+@pytest.fixture(scope="session")
 def coreml_export(tmp_path_factory):
     return export(tmp_path_factory.mktemp("coreml"), "--target", "coreml")
 
@@ -85,6 +99,35 @@ def litert_export(tmp_path_factory):
     return export(tmp_path_factory.mktemp("litert"), "--target", "litert")
 
 
+@pytest.fixture(scope="session")
+def fashion_mnist() -> Path:
+    """Debian's dataset-fashion-mnist: installed, or its .deb fetched with apt-get download and
+    unpacked into the cache (no root needed), as the app tests fetch theirs."""
+    for root in (Path("/"), CACHE / "fashion-mnist"):
+        data = root / "usr/share/datasets/fashion-mnist"
+        if (data / "t10k-labels-idx1-ubyte.gz").is_file():
+            return data
+    work = CACHE / "fashion-mnist.download"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    got = subprocess.run(["apt-get", "download", "dataset-fashion-mnist"], cwd=work, capture_output=True, text=True)
+    assert got.returncode == 0, f"apt-get download dataset-fashion-mnist: {got.stderr.strip()}"
+    [deb] = work.glob("*.deb")
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(CACHE / "fashion-mnist")], check=True)
+    shutil.rmtree(work)
+    return CACHE / "fashion-mnist/usr/share/datasets/fashion-mnist"
+
+
+WEIGHTS = ROOT / "models" / "weights" / "cloformer_xxs_fashion_mnist"
+
+
+@pytest.fixture(scope="session")
+def fashion_export(tmp_path_factory):
+    """The trained XXS (models/weights) at 32x32, 10 classes with their labels, for ONNX."""
+    return export(tmp_path_factory.mktemp("fashion"), "--target", "onnx", "--input-size", "32", "--num-classes", "10",
+                  "--checkpoint", str(WEIGHTS.with_suffix(".pth")), "--labels", str(WEIGHTS.with_suffix(".labels.txt")))
+
+
 # ---- results and a fake adb ----------------------------------------------------------------------
 
 IPHONE = {"kind": "ios", "model": "iPhone15,2", "os": "iOS 18.1", "soc": "A16 Bionic", "cores": 6, "serial": None}
@@ -92,18 +135,27 @@ DEVICE = {"kind": "android", "model": "Pixel 8", "os": "Android 15", "soc": "Ten
 
 
 def make_result(latencies=None, runtime="executorch", backend="xnnpack", model="cloformer_xxs",
-                device=DEVICE, sustained=False, precision="fp32") -> dict:
+                device=DEVICE, sustained=False, precision="fp32", check="pass") -> dict:
     latencies = latencies or [10.0 + 0.1 * (i % 7) for i in range(50)]
     starts = [i * 0.05 for i in range(len(latencies))]
     summary = intervals(starts, latencies) if sustained else None
     measured = {"first_ms": 40.0, "latencies_ms": latencies, "stats": summarize(latencies),
                 "sustained": summary, "invalid_reasons": invalid_reasons(latencies, summary)}
+    tolerance = {"max_abs_diff": 1e-4, "min_sqnr_db": 47.0}
+    checked = {"pass": {"status": "pass", "reason": None, "tolerance": tolerance,
+                        "cases": [{"name": "astronaut", "max_abs_diff": 2e-6, "sqnr_db": 121.3, "top5_agreement": 1.0}]},
+               "fail": {"status": "fail", "reason": "astronaut max abs diff 0.31 > 0.0001", "tolerance": tolerance,
+                        "cases": [{"name": "astronaut", "max_abs_diff": 0.31, "sqnr_db": 20.1, "top5_agreement": 0.0}]},
+               "absent": {"status": "absent", "reason": "m.pte.check/astronaut.input.npy is missing",
+                          "tolerance": None, "cases": []}}[check]
+    if check == "fail":
+        measured["invalid_reasons"] = [CHECK_FAILED + checked["reason"], *measured["invalid_reasons"]]
     return results.new(tool="android_app", device=dict(device),
                        runtime={"name": runtime, "version": "1.5.1", "backend": backend, "threads": 4},
                        model=model, artifact={"path": "/data/local/tmp/m.pte", "sha256": "ab" * 32},
                        input_shape=[1, 3, 224, 224], precision=precision,
                        protocol=Protocol(sustained_seconds=2.5 if sustained else None), load_ms=120.0,
-                       measured=measured, memory={"peak_rss_mb": None, "pss_mb": 88.5})
+                       measured=measured, memory={"peak_rss_mb": None, "pss_mb": 88.5}, check=checked)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ LAYERS = [
     ("shared leaves", ["cloformer.export.errors", "cloformer.export.files", "cloformer.export.console",
                        "cloformer.runtime_bench.protocol"]),
     ("models", ["cloformer.models*"]),
-    ("numerics", ["cloformer.export.inputs", "cloformer.export.parity", "cloformer.export.fidelity",
+    ("numerics", ["cloformer.export.inputs", "cloformer.export.check", "cloformer.export.parity", "cloformer.export.fidelity",
                   "cloformer.export.calibration", "cloformer.export.options", "cloformer.export.ane",
                   "cloformer.export.mil_reference"]),
     ("targets and rewrites", ["cloformer.export.targets*", "cloformer.export.rewrites*", "cloformer.export.placement",
@@ -31,7 +31,7 @@ LAYERS = [
 # Generic code asks the targets and never names one (the grep, as a test).
 GENERIC = ["export/pipeline.py", "export/request.py", "export/report.py", "export/diagnose.py",
            "export/diagnose_cli.py", "export/manifest.py", "export/placement.py", "export/options.py",
-           "export/console.py", "runtime_bench/host.py", "runtime_bench/cli.py", "runtime_bench/android.py",
+           "export/console.py", "export/check.py", "runtime_bench/host.py", "runtime_bench/evaluate.py", "runtime_bench/cli.py", "runtime_bench/android.py",
            "runtime_bench/ios.py", "runtime_bench/compare.py", "runtime_bench/result.py"]
 TARGET_WORDS = re.compile(r"coreml|executorch|onnx|litert", re.IGNORECASE)
 

@@ -4,7 +4,7 @@
 # native libraries, aligned and signed. Inputs come from Debian and npm (inputs.sh); the Gradle
 # build (README) stays the reference build. Output: android_app/build/cloformer-bench.apk
 #
-#   scripts/build_apk.sh [--bundle ARTIFACT]   # ARTIFACT (+ its .json manifest) goes into assets/models
+#   scripts/build_apk.sh [--bundle ARTIFACT]   # ARTIFACT (+ its .json manifest and .check bundle) goes into assets/models
 #
 # What this APK holds and why (README "Hand-built APK"):
 #   ExecuTorch  classes + libexecutorch.so (XNNPACK) from npm react-native-executorch 0.8.5, the newest
@@ -97,7 +97,7 @@ echo "classes.dex: accepted by ART's dex verifier (dexdump), $(grep -c 'Class de
 cp "$ET/third-party/android/libs/executorch/arm64-v8a/libexecutorch.so" stage/lib/arm64-v8a/
 unzip -q -o -j "$RN/android/com/facebook/react/react-native/0.70.15/react-native-0.70.15-release.aar" \
   jni/arm64-v8a/libfbjni.so jni/arm64-v8a/libc++_shared.so -d stage/lib/arm64-v8a
-if [ -n "$BUNDLE" ]; then cp "$BUNDLE" "$BUNDLE.json" assets/models/; fi
+if [ -n "$BUNDLE" ]; then cp -r "$BUNDLE" "$BUNDLE.json" assets/models/ && { [ ! -d "$BUNDLE.check" ] || cp -r "$BUNDLE.check" assets/models/; }; fi
 
 "$AAPT" package -f -M AndroidManifest.xml -S "$APP_DIR/app/src/main/res" -A assets -I "$ANDROID_JAR" "${SDK[@]}" \
   -F unsigned.apk

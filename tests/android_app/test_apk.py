@@ -24,6 +24,8 @@ def apk(tmp_path_factory) -> tuple[Path, str]:
     artifact = tmp_path_factory.mktemp("bundle") / "cloformer_xxs_224x224_executorch_xnnpack_fp32.pte"
     artifact.write_bytes(b"stand-in")
     artifact.with_name(artifact.name + ".json").write_text("{}")
+    artifact.with_name(artifact.name + ".check").mkdir()
+    (artifact.parent / (artifact.name + ".check") / "astronaut.input.npy").write_bytes(b"stand-in")
     done = build("--bundle", str(artifact))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return APP / "build" / "cloformer-bench.apk", done.stdout
@@ -37,7 +39,8 @@ def test_apk_is_signed_arm64_with_executorch_inside(apk):
     names = set(zipfile.ZipFile(path).namelist())
     assert {"classes.dex", "lib/arm64-v8a/libexecutorch.so", "lib/arm64-v8a/libfbjni.so",
             "lib/arm64-v8a/libc++_shared.so", "assets/models/cloformer_xxs_224x224_executorch_xnnpack_fp32.pte",
-            "assets/models/cloformer_xxs_224x224_executorch_xnnpack_fp32.pte.json"} <= names
+            "assets/models/cloformer_xxs_224x224_executorch_xnnpack_fp32.pte.json",
+            "assets/models/cloformer_xxs_224x224_executorch_xnnpack_fp32.pte.check/astronaut.input.npy"} <= names
     dex = zipfile.ZipFile(path).read("classes.dex")
     for cls in (b"Lorg/cloformer/bench/BenchmarkActivity;", b"Lorg/cloformer/bench/core/BenchmarkJob;",
                 b"Lorg/pytorch/executorch/Module;", b"Lcom/facebook/jni/HybridData$Destructor;",

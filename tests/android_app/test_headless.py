@@ -11,14 +11,28 @@ from cloformer.runtime_bench.cli import main
 pytestmark = pytest.mark.android_app  # a JDK, Debian and npm (tests/conftest.py: missing_for)
 
 
-def test_android_bench_through_the_apps_headless_path(fake_adb, classpath, executorch_export, monkeypatch, tmp_path):
+def test_android_bench_through_the_apps_headless_path(fake_adb, classpath, executorch_export, monkeypatch, tmp_path,
+                                                      capsys):
+    """Two phones: one computes the model, the other is 1 % off (a wrong delegate). Both results are
+    kept; the wrong one is invalid, with its latency and the check's figures."""
     monkeypatch.setenv("FAKE_APP_CLASSPATH", classpath)
-    fake_adb("pixel8:java")
+    root = fake_adb("pixel8:java,s24:javawrong")
     results = tmp_path / "results"
     args = ["android", str(executorch_export[0]), "--threads", "2", "--output", str(results), "--timeout", "60"]
     assert main(args) == 0
-    [written] = results.glob("*.json")
-    result = json.loads(written.read_text())  # validated against the schema on pull
+    bundle = executorch_export[0].name + ".check"
+    assert sorted(p.name for p in (root / "pixel8/data/local/tmp/cloformer" / bundle).iterdir()) == [
+        "astronaut.expected.npy", "astronaut.input.npy", "random.expected.npy", "random.input.npy"]
+    by_serial = {r["device"]["serial"]: r for r in (json.loads(p.read_text()) for p in results.glob("*.json"))}
+    wrong = by_serial["s24"]  # validated against the schema on pull
+    assert not wrong["valid"] and wrong["check"]["status"] == "fail" and len(wrong["latencies_ms"]) == 50
+    assert wrong["invalid_reasons"][0].startswith("outputs differ from the reference: astronaut max abs diff ")
+    assert all(39 < c["sqnr_db"] < 41 for c in wrong["check"]["cases"])
+    result = by_serial["pixel8"]
+    assert result["check"]["status"] == "pass" and [c["sqnr_db"] for c in result["check"]["cases"]] == [200, 200]
+    assert main(["compare", str(results), "--output", str(tmp_path / "cmp")]) == 0
+    table = capsys.readouterr().out
+    assert "| fail (40 dB, " in table and "| pass (200 dB, 0) |" in table
     assert result["valid"] and result["tool"]["name"] == "android_app" and result["device"]["serial"] == "pixel8"
     assert result["runtime"] == {"name": "executorch", "version": "1.5.1", "backend": "xnnpack", "threads": 2}
     assert len(result["latencies_ms"]) == 50 and result["protocol"]["warmup"] == 10

@@ -6,6 +6,8 @@ from cloformer.export.cli import main, parse_size
 from cloformer.export.errors import UsageError
 from cloformer.models import create_model
 
+from ..conftest import ROOT
+
 
 def run(capsys, tmp_path, *args):
     code = main(["--output", str(tmp_path / "out"), *args])
@@ -42,8 +44,15 @@ def run(capsys, tmp_path, *args):
      "--calibration-dir /nonexistent is not a directory; pass a directory of images"),
     (["--precision", "int4"], "argument --precision: invalid choice: 'int4'"),
     (["--checkpoint", "/nonexistent/ckpt.pth"], "checkpoint /nonexistent/ckpt.pth does not exist or is not a file"),
+    (["--labels", "/nonexistent/labels.txt"],
+     "--labels /nonexistent/labels.txt: cannot read it (No such file or directory); pass a text file, one class name "
+     "per line"),
+    (["--labels", "models/weights/cloformer_xxs_fashion_mnist.labels.txt"],
+     "--labels models/weights/cloformer_xxs_fashion_mnist.labels.txt names 10 classes but the model has 1000; pass "
+     "one name per class (--num-classes 1000)"),
 ])
-def test_usage_errors(capsys, tmp_path, args, message):
+def test_usage_errors(capsys, tmp_path, args, message, monkeypatch):
+    monkeypatch.chdir(ROOT)
     code, err = run(capsys, tmp_path, *args)
     assert code == 2
     assert err.count("\n") == 0 and "Traceback" not in err

@@ -15,7 +15,7 @@ def test_parity_runs_the_saved_program_in_the_mil_reference_evaluator(coreml_exp
     parity = manifest["parity"]
     assert parity["runtime"] == "mil-reference" and parity["status"] == "pass" and parity["max_abs_diff"] < 1e-5
     assert manifest["coreml"]["compute_precision"] == "float32"
-    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".json"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".check", path.name + ".json"]
 
 
 def test_program_ops_and_precision(coreml_export):

@@ -22,7 +22,7 @@ def test_manifest_and_parity(executorch_export):
     # 131 convs, less 8 large depthwise ones each split into four 5x5 pieces; BN folded away
     assert delegation["delegated_ops"]["aten_convolution_default"] == 131 + 8 * 3
     assert "aten__native_batch_norm_legit_no_training_default" not in delegation["delegated_ops"]
-    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".json"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".check", path.name + ".json"]
 
 
 def test_pte_runs_in_the_runtime_like_eager(executorch_export):

@@ -61,7 +61,7 @@ def test_reduced_precision_has_its_fidelity(tmp_path_factory, precision, weights
     assert fidelity["status"] == "measured" and fidelity["images"] == 36 and fidelity["sqnr_db"] > min_sqnr
     if precision == "int8":  # per-module SQNR at the diagnosis cuts (each segment exported alone: unverified)
         assert isinstance(fidelity["per_module_sqnr_db"], str) and "int8" in fidelity["per_module_sqnr_db"]
-    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".json"]  # no fp32 left
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".check", path.name + ".json"]  # no fp32 left
 
 
 def test_host_bench_runs_it_in_litert(litert_export):

@@ -19,7 +19,7 @@ def test_manifest_and_parity(onnx_export, checkpoint):
     assert manifest["weights"] == {"checkpoint": str(checkpoint), "sha256": files.sha256(checkpoint)}
     assert manifest["sha256"] == files.sha256(path) and manifest["size_bytes"] == path.stat().st_size
     assert sum(manifest["ops"].values()) == manifest["onnx"]["nodes"]
-    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".json"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".check", path.name + ".json"]
 
 
 def test_artifact_is_valid_and_computes_the_checkpoint_model(onnx_export, checkpoint):

@@ -61,7 +61,7 @@ def test_success_writes_artifact_and_manifest(fake, tmp_path):
                 "sha256", "export_seconds", "ops", "parity", "preprocessing"):
         assert key in manifest
     assert manifest["size_bytes"] == 8 and manifest["input_shape"] == [1, 3, 224, 224]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + ".json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + ".check", path.name + ".json"]
 
 
 def test_parity_failure_leaves_nothing(fake, tmp_path):
@@ -112,3 +112,8 @@ def test_batch_and_size_in_name_and_shape(fake, tmp_path):
     manifest = json.loads((tmp_path / (path.name + ".json")).read_text())
     assert path.name == "cloformer_xxs_256x320_b2_fake_fp32.bin"
     assert manifest["input_shape"] == [2, 3, 256, 320] and manifest["preprocessing"]["size"] == [256, 320]
+
+
+def test_labels_travel_in_the_manifest(fashion_export):
+    assert fashion_export[1]["labels"][0] == "T-shirt/top" and len(fashion_export[1]["labels"]) == 10
+    assert fashion_export[1]["weights"]["checkpoint"].endswith("cloformer_xxs_fashion_mnist.pth")

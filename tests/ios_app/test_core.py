@@ -11,11 +11,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cloformer.export import check
 from cloformer.export.inputs import preprocess
 from cloformer.runtime_bench import ios
 from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.compare import compare
 from cloformer.runtime_bench.protocol import summarize
+
+from ..export.test_check import replaying
 
 pytestmark = pytest.mark.ios_app  # root and Debian (tests/conftest.py: missing_for)
 
@@ -90,8 +93,31 @@ def test_results_follow_the_schema_and_round_trip_through_compare(swift_log, tmp
         failed["invalid_reasons"][0]
     collected = ios.collect([IO / f"{n}.json" for n in names], tmp_path / "collected", say=lambda _: None)
     table, _ = compare(collected, tmp_path / "cmp")
-    assert table.count("(ios) | cloformer_xxs | 224x224 | executorch | xnnpack | fp32 |") == 2
+    assert table.count("(ios) | cloformer_xxs | 64x64 | executorch | xnnpack | fp32 |") == 2
+    assert measured["check"]["status"] == "pass" and failed["check"]["status"] == "absent"
     assert "missing.mlpackage" in table
+
+
+@pytest.mark.parametrize("perturbation", [0.0, 0.01])
+def test_the_output_check_equals_pythons_on_a_real_bundle(swift_log, small_onnx_export, perturbation):
+    """The same real bundle (an export's, 64x64) checked by the Swift core and by Python, each against
+    the bundle's outputs as returned by a faithful runner and by one 1 % off: same verdict, same figures."""
+    artifact, record = small_onnx_export
+    for path in (artifact, artifact.with_name(artifact.name + ".json")):
+        shutil.copy(path, IO / path.name)
+    shutil.copytree(check.bundle_path(artifact), IO / (artifact.name + ".check"), dirs_exist_ok=True)
+    swift = json.loads(fixture("check", f".build/fixture-io/{artifact.name}", str(perturbation)))
+    cases, _ = check.read(artifact, record["check"])
+    python = check.run(cases, record["check"], replaying(cases, perturbation))
+    assert swift["status"] == python["status"] == ("pass" if perturbation == 0 else "fail")
+    assert swift["tolerance"] == python["tolerance"] and len(swift["cases"]) == len(python["cases"]) == 2
+    for s, p in zip(swift["cases"], python["cases"]):
+        assert s["name"] == p["name"] and s["top5_agreement"] == p["top5_agreement"]
+        assert s["max_abs_diff"] == pytest.approx(p["max_abs_diff"], rel=1e-5)
+        assert s["sqnr_db"] == pytest.approx(p["sqnr_db"], abs=0.011)
+    assert (swift.get("reason") is None) == (python["reason"] is None)
+    if python["reason"]:
+        assert swift["reason"].count("SQNR 40.0 dB < 47 dB") == python["reason"].count("SQNR 40.0 dB < 47 dB") == 2
 
 
 def test_executorch_version_in_one_place_matches_python():

@@ -6,8 +6,9 @@ $FAKE_ADB_DEVICES: serial:behaviour,... where behaviour is
   timeout    the app never writes one
   badschema  the app writes a result missing `stats`
   noapp      the app is not installed
-  java       the app's own headless logic runs (android_app core on the JVM, a fake runner;
-             $FAKE_APP_CLASSPATH: its classes, tests/android_app)
+  java       the app's own headless logic runs (android_app core on the JVM, a fake runner that
+             returns the check bundle's outputs; $FAKE_APP_CLASSPATH: its classes, tests/android_app)
+  javawrong  the same with a runner 1 % off (a wrong delegate)
 Every call is appended to $FAKE_ADB_ROOT/calls.log."""
 import json
 import os
@@ -57,9 +58,10 @@ elif command == "shell" and rest[0].startswith("ls "):
 elif command == "shell" and rest[:2] == ["am", "start"]:
     extras = {rest[i + 1]: rest[i + 2] for i in range(len(rest) - 2) if rest[i] in ("--es", "--ei", "--ef")}
     assert local(extras["artifact"]).exists() and local(extras["artifact"] + ".json").exists()
-    if behaviour == "java":
+    if behaviour in ("java", "javawrong"):
         command = ["java", "-cp", os.environ["FAKE_APP_CLASSPATH"], "org.cloformer.bench.core.Fixture", "headless",
-                   str(local("/sdcard/Android/data/org.cloformer.bench/files/results"))]
+                   str(local("/sdcard/Android/data/org.cloformer.bench/files/results")),
+                   "0.01" if behaviour == "javawrong" else "0"]
         for i, flag in enumerate(rest):
             if flag in ("--es", "--ei", "--ef"):
                 name, value = rest[i + 1], rest[i + 2]

@@ -12,11 +12,12 @@ def test_host_then_compare(onnx_export, coreml_export, tmp_path, capsys):
     assert main(["host", str(path), str(coreml_export[0]), "--warmup", "0", "--rounds", "1", "--iterations", "2",
                  "--threads", "1", "--output", str(results)]) == 0
     measured, skipped = capsys.readouterr().out.strip().splitlines()
-    assert measured.startswith("cloformer_xxs onnxruntime (CPUExecutionProvider): median ") and "INVALID: too few" in measured
+    assert measured.startswith("cloformer_xxs onnxruntime (CPUExecutionProvider): check pass, median ") and "INVALID: too few" in measured
     assert skipped.startswith("skipped cloformer_xxs coreml (coreml): coreml latency is measured on its devices")
     assert main(["compare", str(results), "--output", str(tmp_path / "cmp")]) == 0
     out = capsys.readouterr().out
     assert "| cloformer_xxs | 224x224 | onnxruntime | CPUExecutionProvider | fp32 | 1 |" in out
+    assert "| pass (" in out
     assert out.rstrip().endswith("latency.png")
 
 

@@ -25,6 +25,16 @@ def test_merged_table_csv_and_plots(result_files, tmp_path):
         ("Pixel 8 (android)", "cloformer_s", "executorch"), ("ci-box (host)", "cloformer_xxs", "onnxruntime")]
     assert rows[2]["median_ms"] == "30.00" and rows[2]["n"] == "40" and rows[2]["valid"] == "yes"
     assert sorted(r["valid"][:2] for r in rows) == ["no", "ye", "ye", "ye"]  # the drifting sustained run
+    assert {r["check"] for r in rows} == {"pass (121 dB, 2e-06)"}
+
+
+def test_the_check_column_says_pass_fail_or_absent(tmp_path):
+    made = [make_result(check=c, backend=b) for c, b in (("pass", "xnnpack"), ("fail", "portable"), ("absent", "coreml"))]
+    compare([results.write(r, tmp_path / "results") for r in made], tmp_path / "out")
+    rows = {r["backend"]: r for r in csv.DictReader((tmp_path / "out" / "table.csv").open())}
+    assert rows["portable"]["check"] == "fail (20 dB, 0.3)" and rows["portable"]["median_ms"]
+    assert rows["portable"]["valid"] == "no: outputs differ from the reference: astronaut max abs diff 0.31 > 0.0001"
+    assert rows["coreml"]["check"] == "absent" and rows["xnnpack"]["check"].startswith("pass")
 
 
 def test_one_bad_file_names_itself_and_nothing_is_written(result_files, tmp_path):

@@ -20,11 +20,42 @@ def test_artifacts_run_in_their_runtime(request, fixture, runtime, backend):
     assert len(result["latencies_ms"]) == 3 and result["stats"]["min"] > 0 and result["load_ms"] > 0
     assert result["memory"]["peak_rss_mb"] > 50 and result["device"]["kind"] == "host"
     assert result["invalid_reasons"] == ["too few iterations: 3 < 30"] and not result["valid"]
+    check = result["check"]
+    assert check["status"] == "pass" and check["reason"] is None
+    assert [c["name"] for c in check["cases"]] == ["astronaut", "random"]
+    assert all(c["max_abs_diff"] < 1e-4 and c["sqnr_db"] > 60 and c["top5_agreement"] == 1.0 for c in check["cases"])
 
 
 def test_eager_torch():
     result = host.bench(host.eager("cloformer_xxs", [1, 3, 224, 224]), QUICK, threads=2)
     assert result["runtime"]["name"] == "torch" and result["artifact"] == {"path": None, "sha256": None}
+    assert result["check"] == {"status": "absent", "reason": "eager torch is the reference itself",
+                               "tolerance": None, "cases": []}
+
+
+def test_wrong_outputs_make_the_result_invalid_and_keep_the_latency(onnx_export):
+    """The same bundle as the passing run above; the real runtime's outputs, 1 % off (a delegate bug)."""
+    subject = host.artifact(onnx_export[0])
+    real = subject.load
+    subject.load = lambda threads: (lambda x, run=real(threads): run(x) * 1.01)
+    result = host.bench(subject, QUICK, threads=1)
+    check = result["check"]
+    assert check["status"] == "fail" and not result["valid"]
+    assert result["invalid_reasons"][0] == "outputs differ from the reference: " + check["reason"]
+    assert check["reason"].startswith("astronaut max abs diff ") and "dB < 47 dB" in check["reason"]
+    assert all(39 < c["sqnr_db"] < 41 and c["top5_agreement"] == 1.0 for c in check["cases"])  # 1 %: 40 dB
+    assert len(result["latencies_ms"]) == 3 and result["stats"]["median"] > 0
+
+
+def test_an_artifact_copied_without_its_bundle_runs_with_check_absent(onnx_export, tmp_path):
+    path, _ = onnx_export
+    for name in (path.name, path.name + ".json"):
+        (tmp_path / name).write_bytes((path.parent / name).read_bytes())
+    result = host.bench(host.artifact(tmp_path / path.name), QUICK, threads=1)
+    assert result["check"]["status"] == "absent" and len(result["latencies_ms"]) == 3
+    assert result["check"]["reason"] == (f"{path.name}.check/astronaut.input.npy is missing: copy the artifact's "
+                                         ".check folder beside it")
+    assert result["invalid_reasons"] == ["too few iterations: 3 < 30"]
 
 
 def test_what_cannot_run_here_is_skipped_with_the_reason(coreml_export, tmp_path):

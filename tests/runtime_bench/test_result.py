@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -55,7 +56,7 @@ def test_unreadable_files(tmp_path):
 
 def failed_run() -> dict:
     """What an app writes when it cannot load or run the artifact: no figures, the reason."""
-    made = make_result()
+    made = make_result(check="absent")
     made.update(load_ms=None, first_ms=None, latencies_ms=[], stats=None, valid=False,
                 invalid_reasons=["/data/local/tmp/cloformer/m.pte: missing or unreadable; push it first"])
     return made
@@ -81,6 +82,32 @@ def test_a_measurement_must_be_complete():
     odd["runtime"]["name"] = "tflite"
     with pytest.raises(ResultError, match="field runtime.name: 'tflite' is not one of"):
         results.validate(odd, "measured")
+
+
+def test_a_failed_output_check_is_an_invalid_result_with_its_figures(tmp_path):
+    failed = make_result(check="fail")
+    assert not failed["valid"] and failed["invalid_reasons"] == [
+        "outputs differ from the reference: astronaut max abs diff 0.31 > 0.0001"]
+    assert failed["stats"]["median"] > 0  # the latency is still recorded
+    assert results.load(results.write(failed, tmp_path)) == failed
+    absent = make_result(check="absent")
+    assert absent["valid"] and absent["check"]["reason"].endswith("is missing")
+
+
+@pytest.mark.parametrize("breakage, message", [
+    (lambda r: r["check"].update(status="fail", reason="x"), "check.status: 'fail' but invalid_reasons does not say"),
+    (lambda r: r.update(invalid_reasons=["outputs differ from the reference: x"], valid=False),
+     "check.status: 'pass' but invalid_reasons says"),
+    (lambda r: r["check"].update(status="absent"), "check.reason: None is not of type 'string'"),
+    (lambda r: r["check"].update(cases=[]), "check.cases: [] should be non-empty"),
+    (lambda r: r["check"]["cases"][0].update(top5_agreement=1.5), "check.cases.0.top5_agreement"),
+    (lambda r: r["check"].update(status="skipped"), "check.status: 'skipped' is not one of"),
+])
+def test_a_check_that_contradicts_itself_is_refused(breakage, message):
+    made = make_result()
+    breakage(made)
+    with pytest.raises(ResultError, match=re.escape(message)):
+        results.validate(made, "r.json")
 
 
 def test_results_written_at_once_by_parallel_devices_never_collide(tmp_path):

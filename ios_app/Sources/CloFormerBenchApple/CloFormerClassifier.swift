@@ -50,7 +50,7 @@
             let start = DispatchTime.now().uptimeNanoseconds
             let logits = try runner.run(batch)
             lastInferenceMs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-            return TopK.of(Array(logits.prefix(manifest.numClasses)), k: k)
+            return TopK.of(Array(logits.prefix(manifest.numClasses)), k: k, labels: manifest.labels)
         }
     }
 #endif

@@ -62,6 +62,10 @@ public enum BenchmarkJob {
             try runner.load(artifact: artifact, manifest: manifest)
             let loadMs = Double(clock.now() - start) / 1e6
             result.runtime.backend = runner.backend
+            // Before timing: outputs of the bundle's inputs against the reference (a delegate bug, an old
+            // runtime or fp16 overflow on the Neural Engine computes something else).
+            result.check = try OutputCheck.run(
+                OutputCheck.read(artifact: artifact, manifest: manifest), runner: runner, rows: manifest.inputShape[0])
             let input = randomInput(count: manifest.inputCount)
             let logits = try runner.run(input)
             guard logits.count == manifest.inputShape[0] * manifest.numClasses else {
@@ -72,6 +76,7 @@ public enum BenchmarkJob {
             }
             let m = try `protocol`.measure(clock: clock, progress: progress) { _ = try runner.run(input) }
             result.measured(loadMs: loadMs, m, memory: platform.memory())
+            if result.check.status == "fail" { result.invalidate(OutputCheck.failed + (result.check.reason ?? "")) }
             result.computePlan = runner.computePlan()
         } catch {
             result.fail("\(error)")

@@ -54,6 +54,42 @@ public struct BenchmarkResult: Codable {
         }
     }
 
+    /// The output check against the artifact's check bundle (OutputCheck), made before timing.
+    public struct Check: Codable {
+        public struct Tolerance: Codable {
+            public let maxAbsDiff: Double
+            public let minSqnrDb: Double
+
+            enum CodingKeys: String, CodingKey {
+                case maxAbsDiff = "max_abs_diff"
+                case minSqnrDb = "min_sqnr_db"
+            }
+        }
+
+        public struct Case: Codable {
+            public let name: String
+            public let maxAbsDiff: Double
+            public let sqnrDb: Double
+            public let top5Agreement: Double
+
+            enum CodingKeys: String, CodingKey {
+                case name
+                case maxAbsDiff = "max_abs_diff"
+                case sqnrDb = "sqnr_db"
+                case top5Agreement = "top5_agreement"
+            }
+        }
+
+        public var status: String
+        @NullEncoded public var reason: String? = nil
+        @NullEncoded public var tolerance: Tolerance? = nil
+        public var cases: [Case] = []
+
+        public static func absent(_ reason: String) -> Check {
+            Check(status: "absent", reason: reason, tolerance: nil, cases: [])
+        }
+    }
+
     public var schemaVersion = 1
     public var created: String
     public var tool: Tool
@@ -70,13 +106,15 @@ public struct BenchmarkResult: Codable {
     @NullEncoded public var stats: Stats.Summary? = nil
     public var memory = Memory()
     @NullEncoded public var sustained: Stats.Sustained? = nil
+    public var check = Check.absent("the artifact did not run")
     public var valid = false
     public var invalidReasons: [String] = []
     /// Core ML on iOS 17.4+: how many operations the compute plan puts on each device.
     public var computePlan: [String: Int]?
 
     enum CodingKeys: String, CodingKey {
-        case created, tool, device, runtime, model, artifact, precision, `protocol`, stats, memory, sustained, valid
+        case created, tool, device, runtime, model, artifact, precision, `protocol`, stats, memory, sustained, check,
+            valid
         case schemaVersion = "schema_version"
         case inputShape = "input_shape"
         case loadMs = "load_ms"
@@ -117,6 +155,12 @@ public struct BenchmarkResult: Codable {
         self.memory = memory
         invalidReasons = m.invalidReasons
         valid = invalidReasons.isEmpty
+    }
+
+    /// A measured run that must not count (its outputs failed the check): the reason goes first.
+    public mutating func invalidate(_ reason: String) {
+        invalidReasons.insert(reason, at: 0)
+        valid = false
     }
 
     /// A run that could not be measured: no figures, the reason.

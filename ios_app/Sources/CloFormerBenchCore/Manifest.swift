@@ -17,6 +17,25 @@ public struct Manifest: Decodable {
         }
     }
 
+    /// The check bundle's section: the folder beside the artifact, the tolerance, the cases' files.
+    public struct CheckSection: Decodable {
+        public struct File: Decodable {
+            public let file: String
+            public let shape: [Int]
+            public let sha256: String
+        }
+
+        public struct Case: Decodable {
+            public let name: String
+            public let input: File
+            public let expected: File
+        }
+
+        public let bundle: String
+        public let tolerance: BenchmarkResult.Check.Tolerance
+        public let cases: [Case]
+    }
+
     public let model: String
     public let target: String
     /// The export backend (xnnpack, coreml, mps, ...) or null (ONNX, Core ML).
@@ -26,9 +45,12 @@ public struct Manifest: Decodable {
     public let inputShape: [Int]
     public let numClasses: Int
     public let preprocessing: Preprocessing
+    public let check: CheckSection
+    /// Class names in index order (cloformer-export --labels), or nil: then classes show as indices.
+    public let labels: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case model, target, backend, precision, sha256, preprocessing
+        case model, target, backend, precision, sha256, preprocessing, check, labels
         case inputShape = "input_shape"
         case numClasses = "num_classes"
     }
@@ -60,6 +82,11 @@ public struct Manifest: Decodable {
         guard manifest.inputShape.count == 4, manifest.inputShape[1] == 3, p.mean.count == 3, p.std.count == 3 else {
             throw BenchmarkError.invalid(
                 "manifest input_shape \(manifest.inputShape) is not (batch, 3, height, width) with 3 means and stds; re-export"
+            )
+        }
+        if let labels = manifest.labels, labels.count != manifest.numClasses {
+            throw BenchmarkError.invalid(
+                "manifest has \(labels.count) labels for \(manifest.numClasses) classes; re-export with cloformer-export --labels"
             )
         }
         return manifest

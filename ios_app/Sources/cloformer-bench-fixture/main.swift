@@ -4,6 +4,8 @@
 //   stats LATENCIES_TXT                       -> stats JSON on stdout
 //   preprocess RGBA W H OUT_H OUT_W OUT_F32   -> NCHW float32 (little-endian), manifest normalization
 //   results DIR                               -> DIR/{measured,sustained,failed}.json
+//   check ARTIFACT PERTURBATION               -> the output check of a real artifact's bundle (OutputCheck.read,
+//                                                .run) against the bundle's outputs x (1 + PERTURBATION), as JSON
 import CloFormerBenchCore
 import CloFormerBenchTesting
 import Foundation
@@ -24,7 +26,7 @@ case "preprocess":
     try out.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: args[7]))  // x86 and arm64: little-endian
 case "results":
     let dir = URL(fileURLWithPath: args[2])
-    let artifact = try Testing.artifact(in: dir, name: "cloformer_xxs_224x224_coreml_fp32.mlpackage")
+    let artifact = try Testing.artifact(in: dir, name: "cloformer_xxs_64x64_coreml_fp32.mlpackage")
     let runner = Testing.FakeRunner()
     func job(_ artifact: URL, _ proto: BenchmarkProtocol, step: UInt64) -> BenchmarkResult {
         BenchmarkJob.run(
@@ -36,6 +38,17 @@ case "results":
         .write(to: dir, name: "sustained")
     try job(dir.appendingPathComponent("missing.mlpackage"), BenchmarkProtocol(), step: 1).write(
         to: dir, name: "failed")
+case "check":
+    let artifact = URL(fileURLWithPath: args[2])
+    let manifest = try Manifest.read(artifact: artifact)
+    let runner = Testing.FakeRunner(
+        outputs: manifest.inputShape[0] * manifest.numClasses, perturbation: Float(args[3])!)
+    try runner.load(artifact: artifact, manifest: manifest)
+    let check = try OutputCheck.run(
+        OutputCheck.read(artifact: artifact, manifest: manifest), runner: runner, rows: manifest.inputShape[0])
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    print(String(decoding: try encoder.encode(check), as: UTF8.self))
 default:
     FileHandle.standardError.write(Data("unknown fixture \(args[1])\n".utf8))
     exit(2)

@@ -27,10 +27,63 @@ final class BenchmarkJobTests: XCTestCase {
         let result = run(try Testing.artifact(in: dir, name: "m.mlpackage"), runner)
         XCTAssertTrue(result.valid, "\(result.invalidReasons)")
         XCTAssertEqual(result.latenciesMs.count, 50)
-        XCTAssertEqual(runner.calls, 1 + 1 + 10 + 50)  // output check, cold, warm-up, timed
+        XCTAssertEqual(runner.calls, 2 + 1 + 1 + 10 + 50)  // bundle check, output size, cold, warm-up, timed
         XCTAssertEqual(result.model, "cloformer_xxs")
         XCTAssertEqual(result.stats?.median ?? 0, 1, accuracy: 1e-9)
         XCTAssertEqual(result.device.kind, "ios")
+    }
+
+    func testTheOutputCheckPassesOnTheTrueOutputsAndFailsOnesOnePercentOff() throws {
+        let good = run(try Testing.artifact(in: dir, name: "m.mlpackage"), Testing.FakeRunner())
+        XCTAssertEqual(good.check.status, "pass")
+        XCTAssertNil(good.check.reason)
+        XCTAssertEqual(good.check.cases.map(\.name), ["astronaut", "random"])
+        XCTAssertEqual(good.check.cases[0].sqnrDb, 200)
+        XCTAssertEqual(good.check.tolerance?.maxAbsDiff, 1e-4)
+        XCTAssertTrue(good.valid, "\(good.invalidReasons)")
+
+        let bad = run(try Testing.artifact(in: dir, name: "m.mlpackage"), Testing.FakeRunner(perturbation: 0.01))
+        XCTAssertFalse(bad.valid)
+        XCTAssertEqual(bad.latenciesMs.count, 50)  // the latency is kept
+        XCTAssertEqual(bad.check.status, "fail")
+        XCTAssertTrue(
+            bad.invalidReasons[0].hasPrefix("outputs differ from the reference: astronaut max abs diff "),
+            bad.invalidReasons[0])
+        XCTAssertTrue(bad.invalidReasons[0].contains("dB < 47 dB"), bad.invalidReasons[0])
+        XCTAssertEqual(bad.check.cases[0].sqnrDb, 40, accuracy: 0.5)  // 1 % of the signal: 40 dB
+        XCTAssertEqual(bad.check.cases[0].top5Agreement, 1)
+    }
+
+    func testAnArtifactCopiedWithoutItsBundleRunsWithCheckAbsent() throws {
+        let artifact = try Testing.artifact(in: dir, name: "m.mlpackage")
+        try FileManager.default.removeItem(
+            at: dir.appendingPathComponent("cloformer_xxs_64x64_coreml_fp32.mlpackage.check/astronaut.input.npy"))
+        let result = run(artifact, Testing.FakeRunner())
+        XCTAssertTrue(result.valid, "\(result.invalidReasons)")
+        XCTAssertEqual(result.check.status, "absent")
+        XCTAssertEqual(
+            result.check.reason,
+            "cloformer_xxs_64x64_coreml_fp32.mlpackage.check/astronaut.input.npy is missing: copy the artifact's "
+                + ".check folder beside it")
+    }
+
+    func testANpyFileOtherThanFloat32IsRefused() {
+        let header = Array("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }".utf8)
+        let bytes = Data(
+            [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.count), 0] + header
+                + [UInt8](repeating: 0, count: 16))
+        XCTAssertThrowsError(try Npy.parse(bytes, source: "x.npy")) {
+            XCTAssertTrue("\($0)".contains("x.npy: not little-endian float32 in C order"), "\($0)")
+        }
+    }
+
+    func testLabelsNameTheClasses() {
+        var logits = [Float](repeating: 0, count: 10)
+        logits[7] = 9
+        let top = TopK.of(logits, k: 1, labels: (0..<10).map { $0 == 7 ? "Sneaker" : "c\($0)" })
+        XCTAssertEqual(top[0].label, "Sneaker")
+        XCTAssertTrue(top[0].description.hasPrefix("Sneaker: "))
+        XCTAssertTrue(TopK.of(logits, k: 1)[0].description.hasPrefix("class 7: "))
     }
 
     func testAMissingArtifactIsAFailedResult() {

@@ -72,7 +72,7 @@ public final class CloFormerClassifier implements AutoCloseable {
         long start = System.nanoTime();
         float[] logits = runner.run(batch);
         lastNanos = System.nanoTime() - start;
-        return TopK.of(Arrays.copyOf(logits, manifest.numClasses), k);
+        return TopK.of(Arrays.copyOf(logits, manifest.numClasses), k, manifest.labels);
     }
 
     /** How long the last classify() spent in the runtime (preprocessing excluded), in milliseconds. */

@@ -104,7 +104,18 @@ public final class MainActivity extends Activity {
         models.setAdapter(new ArrayAdapter<>(this, android.R.layout.simple_spinner_dropdown_item, names));
     }
 
+    /** A file, or a folder (an artifact's .check bundle) with its files. */
     private void copyAsset(String asset, File target) throws IOException {
+        String[] children = getAssets().list(asset);
+        if (children != null && children.length > 0) {
+            if (!target.isDirectory() && !target.mkdirs()) {
+                throw new IOException("cannot create " + target);
+            }
+            for (String child : children) {
+                copyAsset(asset + "/" + child, new File(target, child));
+            }
+            return;
+        }
         if (target.isFile()) {
             return;
         }

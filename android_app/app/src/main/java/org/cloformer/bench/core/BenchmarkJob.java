@@ -108,6 +108,10 @@ public final class BenchmarkJob {
             runner.load(request.artifact, manifest, request.threads);
             double loadMs = (clock.nanoTime() - start) / 1e6;
             rt.put("backend", runner.backend());
+            // Before timing: outputs of the bundle's inputs against the reference (a delegate bug, an old
+            // runtime or fp16 overflow computes something else, and its latency would mean nothing).
+            JSONObject check = Check.run(Check.read(request.artifact, manifest), runner, (int) manifest.inputShape[0]);
+            result.put("check", check);
             float[] input = randomInput(manifest);
             checkOutput(runner.run(input), manifest);
             final Runner loaded = runner;
@@ -118,6 +122,9 @@ public final class BenchmarkJob {
                 }
             }, clock, progress);
             Result.measured(result, loadMs, m, request.protocol.trim, platform.peakRssMb(), platform.pssMb());
+            if ("fail".equals(check.getString("status"))) { // invalid, its latency kept
+                Result.invalidate(result, Check.FAILED + check.getString("reason"));
+            }
         } catch (BenchmarkException e) {
             failQuietly(result, e.getMessage());
         } catch (Exception | LinkageError e) {

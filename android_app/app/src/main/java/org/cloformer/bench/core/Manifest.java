@@ -24,6 +24,10 @@ public final class Manifest {
     public final float[] std;
     public final float scale;
     public final double cropFraction;
+    /** The check bundle's section (bundle folder, tolerance, cases): read by {@link Check}. */
+    public final JSONObject check;
+    /** Class names in index order (cloformer-export --labels), or null: then classes show as indices. */
+    public final String[] labels;
 
     private Manifest(JSONObject json) throws JSONException, BenchmarkException {
         model = json.getString("model");
@@ -46,6 +50,16 @@ public final class Manifest {
         std = floats(pre.getJSONArray("std"));
         scale = (float) pre.getDouble("scale");
         cropFraction = pre.optDouble("crop_fraction", 0.875);
+        check = json.getJSONObject("check");
+        JSONArray names = json.optJSONArray("labels");
+        labels = names == null ? null : new String[names.length()];
+        for (int i = 0; labels != null && i < labels.length; i++) {
+            labels[i] = names.getString(i);
+        }
+        if (labels != null && labels.length != numClasses) {
+            throw new BenchmarkException("manifest has " + labels.length + " labels for " + numClasses
+                    + " classes; re-export with cloformer-export --labels");
+        }
         if (inputShape.length != 4 || inputShape[1] != 3 || mean.length != 3 || std.length != 3) {
             throw new BenchmarkException("manifest input_shape " + java.util.Arrays.toString(inputShape)
                     + " is not (batch, 3, height, width) with 3 means and stds; re-export with cloformer-export");

@@ -51,6 +51,7 @@ public final class Result {
         result.put("stats", JSONObject.NULL);
         result.put("memory", new JSONObject().put("peak_rss_mb", JSONObject.NULL).put("pss_mb", JSONObject.NULL));
         result.put("sustained", JSONObject.NULL);
+        result.put("check", Check.absentResult("the artifact did not run"));
         result.put("valid", false);
         result.put("invalid_reasons", new JSONArray());
         return result;
@@ -96,6 +97,17 @@ public final class Result {
         List<String> reasons = m.invalidReasons();
         result.put("invalid_reasons", new JSONArray(reasons));
         result.put("valid", reasons.isEmpty());
+    }
+
+    /** A measured run that must not count (its outputs failed the check): the reason goes first. */
+    public static void invalidate(JSONObject result, String reason) throws JSONException {
+        JSONArray reasons = new JSONArray().put(reason);
+        JSONArray earlier = result.getJSONArray("invalid_reasons");
+        for (int i = 0; i < earlier.length(); i++) {
+            reasons.put(earlier.get(i));
+        }
+        result.put("invalid_reasons", reasons);
+        result.put("valid", false);
     }
 
     /** A run that could not be measured: no figures, the reason. */

@@ -10,21 +10,30 @@ public final class TopK {
     public static final class Entry {
         public final int index;
         public final float probability;
+        /** The class name from the manifest's labels, or null. */
+        public final String label;
 
-        Entry(int index, float probability) {
+        Entry(int index, float probability, String label) {
             this.index = index;
             this.probability = probability;
+            this.label = label;
         }
 
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT, "class %d: %.1f %%", index, 100 * probability);
+            String name = label != null ? label : "class " + index;
+            return String.format(java.util.Locale.ROOT, "%s: %.1f %%", name, 100 * probability);
         }
     }
 
     private TopK() {}
 
     public static List<Entry> of(float[] logits, int k) {
+        return of(logits, k, null);
+    }
+
+    /** With class names (a manifest's labels, or null for indices). */
+    public static List<Entry> of(float[] logits, int k, String[] labels) {
         float max = Float.NEGATIVE_INFINITY;
         for (float v : logits) {
             max = Math.max(max, v);
@@ -47,7 +56,8 @@ public final class TopK {
         List<Entry> best = new ArrayList<>();
         for (int i = 0; i < Math.min(k, logits.length); i++) {
             int index = order.get(i);
-            best.add(new Entry(index, (float) (Math.exp(logits[index] - max) / total)));
+            best.add(new Entry(index, (float) (Math.exp(logits[index] - max) / total),
+                    labels == null ? null : labels[index]));
         }
         return best;
     }

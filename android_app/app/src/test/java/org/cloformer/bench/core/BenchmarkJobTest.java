@@ -34,12 +34,62 @@ public class BenchmarkJobTest {
         JSONObject result = run(Fakes.artifact(dir.getRoot(), "m.pte"), runner);
         assertTrue(result.getJSONArray("invalid_reasons").toString(), result.getBoolean("valid"));
         assertEquals(50, result.getJSONArray("latencies_ms").length());
-        assertEquals(1 + 1 + 10 + 50, runner.calls); // output check, cold, warm-up, timed
+        assertEquals(2 + 1 + 1 + 10 + 50, runner.calls); // bundle check, output size, cold, warm-up, timed
         assertTrue(runner.closed);
         assertEquals("cloformer_xxs", result.getString("model"));
         assertEquals("xnnpack", result.getJSONObject("runtime").getString("backend"));
         assertEquals(4, result.getJSONObject("runtime").getInt("threads"));
         assertEquals(1.0, result.getJSONObject("stats").getDouble("median"), 1e-9);
+    }
+
+    @Test
+    public void theOutputCheckPassesOnTheTrueOutputsAndFailsOnesOnePercentOff() throws Exception {
+        JSONObject good = run(Fakes.artifact(dir.getRoot(), "m.pte"), new Fakes.FakeRunner(1000));
+        JSONObject check = good.getJSONObject("check");
+        assertEquals("pass", check.getString("status"));
+        assertTrue(check.isNull("reason"));
+        assertEquals(2, check.getJSONArray("cases").length());
+        assertEquals("astronaut", check.getJSONArray("cases").getJSONObject(0).getString("name"));
+        assertEquals(200.0, check.getJSONArray("cases").getJSONObject(0).getDouble("sqnr_db"), 0);
+        assertEquals(1e-4, check.getJSONObject("tolerance").getDouble("max_abs_diff"), 0);
+
+        JSONObject bad = run(Fakes.artifact(dir.newFolder(), "m.pte"), new Fakes.FakeRunner(1000, 0.01));
+        assertFalse(bad.getBoolean("valid"));
+        assertEquals(50, bad.getJSONArray("latencies_ms").length()); // the latency is kept
+        assertEquals("fail", bad.getJSONObject("check").getString("status"));
+        String why = bad.getJSONArray("invalid_reasons").getString(0);
+        assertTrue(why, why.startsWith("outputs differ from the reference: astronaut max abs diff "));
+        assertTrue(why, why.contains("dB < 47 dB"));
+        JSONObject figures = bad.getJSONObject("check").getJSONArray("cases").getJSONObject(0);
+        assertEquals(40.0, figures.getDouble("sqnr_db"), 0.5); // 1 % of the signal: 40 dB
+        assertEquals(1.0, figures.getDouble("top5_agreement"), 0);
+    }
+
+    @Test
+    public void anArtifactCopiedWithoutItsBundleRunsWithCheckAbsent() throws Exception {
+        File artifact = Fakes.artifact(dir.getRoot(), "m.pte");
+        File input = new File(dir.getRoot(), "cloformer_xxs_64x64_executorch_xnnpack_fp32.pte.check/astronaut.input.npy");
+        assertTrue(input.delete());
+        JSONObject result = run(artifact, new Fakes.FakeRunner(1000));
+        assertTrue(result.getJSONArray("invalid_reasons").toString(), result.getBoolean("valid"));
+        JSONObject check = result.getJSONObject("check");
+        assertEquals("absent", check.getString("status"));
+        assertEquals("cloformer_xxs_64x64_executorch_xnnpack_fp32.pte.check/astronaut.input.npy is missing: copy the "
+                + "artifact's .check folder beside it", check.getString("reason"));
+    }
+
+    @Test
+    public void aNpyFileOtherThanFloat32IsRefused() throws Exception {
+        byte[] header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }".getBytes("US-ASCII");
+        byte[] bytes = new byte[10 + header.length + 16];
+        System.arraycopy(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) header.length, 0}, 0, bytes, 0, 10);
+        System.arraycopy(header, 0, bytes, 10, header.length);
+        try {
+            Npy.parse(bytes, "x.npy");
+            throw new AssertionError("parsed a float64 file");
+        } catch (BenchmarkException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith("x.npy: not little-endian float32 in C order"));
+        }
     }
 
     @Test

@@ -12,11 +12,12 @@ import org.json.JSONObject;
 final class Fakes {
     private Fakes() {}
 
+    static final String FIXTURE = "tests/fixtures/manifests/cloformer_xxs_64x64_executorch_xnnpack_fp32.pte";
+
     /** A manifest cloformer-export wrote (tests/fixtures/manifests, checked against the exporter and the
      * schema by tests/test_fixtures.py), for a stand-in artifact: its name and digest. */
     static JSONObject manifestJson(File artifact, String sha256) throws IOException, JSONException {
-        return shared("tests/fixtures/manifests/cloformer_xxs_224x224_executorch_xnnpack_fp32.pte.json")
-                .put("sha256", sha256).put("artifact", artifact.getName());
+        return shared(FIXTURE + ".json").put("sha256", sha256).put("artifact", artifact.getName());
     }
 
     /** A JSON file shared with the Python side, by its path in the repository. */
@@ -41,13 +42,21 @@ final class Fakes {
         throw new IllegalStateException("run the tests inside the cloformer repository, or pass -Dcloformer.root");
     }
 
-    /** An artifact file and its manifest, as cloformer-export leaves them. */
+    /** An artifact file, its manifest and its check bundle (the real one of the fixture), as
+     * cloformer-export leaves them. */
     static File artifact(File dir, String name) throws Exception {
         File artifact = new File(dir, name);
         Files.write(artifact.toPath(), "not really a model".getBytes(StandardCharsets.UTF_8));
         String sha = BenchmarkJob.sha256(artifact);
-        Files.write(Manifest.pathFor(artifact).toPath(),
-                manifestJson(artifact, sha).toString(1).getBytes(StandardCharsets.UTF_8));
+        JSONObject manifest = manifestJson(artifact, sha);
+        File bundle = new File(dir, manifest.getJSONObject("check").getString("bundle"));
+        if (bundle.mkdir()) {
+            File[] files = new File(repository(), FIXTURE + ".check").listFiles();
+            for (File file : files) {
+                Files.copy(file.toPath(), new File(bundle, file.getName()).toPath());
+            }
+        }
+        Files.write(Manifest.pathFor(artifact).toPath(), manifest.toString(1).getBytes(StandardCharsets.UTF_8));
         return artifact;
     }
 
@@ -58,14 +67,23 @@ final class Fakes {
         Files.write(path.toPath(), json.toString().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Returns the check bundle's expected outputs for its inputs, scaled by 1 + perturbation (a wrong
+     * delegate), and zeros of `outputs` values for any other input. */
     static final class FakeRunner implements Runner {
         final int outputs;
         int calls;
         boolean closed;
         String failOnLoad;
+        double perturbation;
+        private Check.Bundle bundle;
 
         FakeRunner(int outputs) {
             this.outputs = outputs;
+        }
+
+        FakeRunner(int outputs, double perturbation) {
+            this(outputs);
+            this.perturbation = perturbation;
         }
 
         @Override
@@ -88,11 +106,21 @@ final class Fakes {
             if (failOnLoad != null) {
                 throw new BenchmarkException(failOnLoad);
             }
+            bundle = Check.read(artifact, manifest);
         }
 
         @Override
         public float[] run(float[] input) {
             calls++;
+            for (Check.Case c : bundle.cases) {
+                if (outputs == c.expected.length && java.util.Arrays.equals(input, c.input)) {
+                    float[] out = new float[outputs];
+                    for (int i = 0; i < out.length; i++) {
+                        out[i] = (float) (c.expected[i] * (1 + perturbation));
+                    }
+                    return out;
+                }
+            }
             return new float[outputs];
         }
 

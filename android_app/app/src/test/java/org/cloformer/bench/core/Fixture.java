@@ -17,8 +17,12 @@ import org.json.JSONObject;
  *   preprocess RGBA W H OUT_H OUT_W OUT_F32    -> NCHW float32 (little-endian), manifest normalization
  *   results DIR                                 -> DIR/{measured,sustained,failed}.json
  *   extras --es|--ei|--ef NAME VALUE ...        -> the request Extras.parse reads from `am start` extras, as JSON
- *   headless DIR --es|--ei|--ef NAME VALUE ...  -> what BenchmarkActivity does (Headless.run, a fake runner),
- *                                                  result in DIR unless output_dir says otherwise; prints its path
+ *   headless DIR PERTURBATION --es|--ei|--ef NAME VALUE ...
+ *                                               -> what BenchmarkActivity does (Headless.run, a fake runner whose
+ *                                                  outputs are the check bundle's x (1 + PERTURBATION)), result in
+ *                                                  DIR unless output_dir says otherwise; prints its path
+ *   check ARTIFACT PERTURBATION                 -> the output check of a real artifact's bundle (Check.read, .run)
+ *                                                  against the bundle's outputs x (1 + PERTURBATION), as JSON
  */
 public final class Fixture {
     public static void main(String[] args) throws Exception {
@@ -51,7 +55,7 @@ public final class Fixture {
             }
             case "results": {
                 File dir = new File(args[1]);
-                File artifact = Fakes.artifact(dir, "cloformer_xxs_224x224_executorch_xnnpack_fp32.pte");
+                File artifact = Fakes.artifact(dir, "cloformer_xxs_64x64_executorch_xnnpack_fp32.pte");
                 Fakes.FakeRunner runner = new Fakes.FakeRunner(1000);
                 Protocol plain = Protocol.defaults();
                 Protocol sustained = new Protocol(2, 5, 10, 0.1, 2.0, 0.5);
@@ -75,14 +79,23 @@ public final class Fixture {
                 break;
             }
             case "headless": {
-                File written = Headless.run(amExtras(args, 2), "default", new File(args[1]),
-                        Fakes.factory(new Fakes.FakeRunner(1000)), new Headless.Platforms() {
+                File written = Headless.run(amExtras(args, 3), "default", new File(args[1]),
+                        Fakes.factory(new Fakes.FakeRunner(1000, Double.parseDouble(args[2]))), new Headless.Platforms() {
                             @Override
                             public Platform forSerial(String serial) {
                                 return Fakes.platform(serial);
                             }
                         }, Fakes.NO_PROGRESS);
                 System.out.println(written);
+                break;
+            }
+            case "check": {
+                File artifact = new File(args[1]);
+                Manifest manifest = Manifest.read(artifact);
+                Fakes.FakeRunner runner = new Fakes.FakeRunner(
+                        (int) (manifest.inputShape[0] * manifest.numClasses), Double.parseDouble(args[2]));
+                runner.load(artifact, manifest, 1);
+                System.out.println(Check.run(Check.read(artifact, manifest), runner, (int) manifest.inputShape[0]));
                 break;
             }
             default:

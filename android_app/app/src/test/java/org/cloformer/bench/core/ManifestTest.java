@@ -2,6 +2,7 @@ package org.cloformer.bench.core;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -23,11 +24,34 @@ public class ManifestTest {
         assertEquals("xnnpack", m.backend);
         assertEquals("executorch", m.target);
         assertEquals("fp32", m.precision);
-        assertArrayEquals(new long[] {1, 3, 224, 224}, m.inputShape);
-        assertEquals(224, m.height());
-        assertEquals(3 * 224 * 224, m.inputSize());
+        assertArrayEquals(new long[] {1, 3, 64, 64}, m.inputShape);
+        assertEquals(64, m.height());
+        assertEquals(3 * 64 * 64, m.inputSize());
         assertArrayEquals(new float[] {0.485f, 0.456f, 0.406f}, m.mean, 0);
         assertEquals(0.875, m.cropFraction, 0);
+        assertNull(m.labels);
+    }
+
+    @Test
+    public void labelsNameTheClasses() throws Exception {
+        File artifact = Fakes.artifact(dir.getRoot(), "m.pte");
+        JSONArray names = new JSONArray();
+        for (int i = 0; i < 1000; i++) {
+            names.put("class-" + i);
+        }
+        Fakes.rewriteManifest(artifact, "labels", names.put(7, "Sneaker"));
+        Manifest m = Manifest.read(artifact);
+        float[] logits = new float[1000];
+        logits[7] = 9;
+        assertEquals("Sneaker", TopK.of(logits, 1, m.labels).get(0).label);
+        assertTrue(TopK.of(logits, 1, m.labels).get(0).toString().startsWith("Sneaker: "));
+        Fakes.rewriteManifest(artifact, "labels", new JSONArray().put("only one"));
+        try {
+            Manifest.read(artifact);
+            fail();
+        } catch (BenchmarkException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("manifest has 1 labels for 1000 classes"));
+        }
     }
 
     @Test
