@@ -2,7 +2,7 @@
 dropped keys, wrong types, huge numbers, unicode (in values and keys, lone surrogates included) and
 truncation. Each file either loads or ends the command with one line and exit 2: no traceback, and
 nothing written. Readers: `cloformer-bench host` and `cloformer-diagnose` (manifests), `cloformer-bench
-ios` and `compare` (results). The examples are fixed (derandomized), so CI sees the same ones."""
+ios` and `compare` (results), `cloformer-eval` (manifests and image files). The examples are fixed (derandomized), so CI sees the same ones."""
 from __future__ import annotations
 
 import contextlib
@@ -15,8 +15,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import numpy as np
+
 from cloformer.export.diagnose_cli import main as diagnose
+from cloformer.models import fashion_mnist
 from cloformer.runtime_bench.cli import main as bench
+from cloformer.runtime_bench.evaluate import main as evaluate
 
 from .conftest import make_result
 
@@ -153,3 +157,35 @@ def test_results_to_ios_and_compare():
     feed()
     for command, seen in codes.items():
         assert len(seen) >= EXAMPLES and 0 in seen and 2 in seen, command
+
+
+def test_manifests_and_images_to_eval(fashion_export, tmp_path_factory):
+    """`cloformer-eval` reads a manifest and image files: a mutated manifest, and one image replaced by
+    a truncated or random file."""
+    artifact, manifest = fashion_export
+    data = tmp_path_factory.mktemp("images")
+    from PIL import Image
+
+    for i, label in enumerate(fashion_mnist.LABELS):
+        (data / fashion_mnist.folder_name(label)).mkdir()
+        Image.fromarray(np.full((28, 28), 25 * i, np.uint8)).save(data / fashion_mnist.folder_name(label) / "0.png")
+    png = (data / "Bag" / "0.png").read_bytes()
+    codes = []
+
+    @FUZZ
+    @given(mutated(manifest), st.one_of(st.binary(max_size=64), st.integers(0, len(png) - 1).map(lambda n: png[:n])))
+    def feed(manifest_bytes, image_bytes):
+        with tempfile.TemporaryDirectory() as tmp:
+            copy_ = Path(tmp) / artifact.name
+            copy_.symlink_to(artifact)
+            copy_.with_name(copy_.name + ".json").write_bytes(manifest_bytes)
+            (data / "Bag" / "1.png").write_bytes(image_bytes)
+            output = Path(tmp) / "eval.json"
+            code, lines = run(evaluate, [str(copy_), "--data", str(data), "--quiet", "--json", str(output)])
+            if code == 0:
+                lines = [line for line in lines if not line.startswith("skipped 1 unreadable file(s)")]
+            assert_loaded_or_refused("cloformer-eval", code, lines, output)
+            assert code == 2 or output.exists()
+            codes.append(code)
+    feed()
+    assert len(codes) >= EXAMPLES and 0 in codes and 2 in codes
