@@ -21,6 +21,7 @@ import torch
 
 from ...models import get_config
 from .. import ane, mil_reference, parity
+from ..errors import UsageError
 from ..inputs import preprocessing
 from ..options import Options, option
 from .base import TAPS, Rows, Target, boundary, inside, op_counts, ops_summary, register
@@ -85,23 +86,37 @@ class CoreMLOptions(Options):
     compute_units: str = option(**COMPUTE_UNITS)
     deployment_target: str = option(**DEPLOYMENT_TARGET)
     compress: str = option(
-        "none", "Core ML weight palettization (default none): palettize4 / palettize6 / palettize8 store each "
-        "weight as a 4/6/8-bit index into a per-tensor k-means table (coremltools.optimize.coreml); with "
-        "--precision fp16", choices=("none", "palettize4", "palettize6", "palettize8"))
+        "none", "Core ML weight palettization (default none): palettizeN stores each weight as an N-bit index "
+        "into a k-means table (coremltools.optimize.coreml), one per tensor or per --palette-group; with "
+        "--precision fp16", choices=("none", "palettize2", "palettize3", "palettize4", "palettize6", "palettize8"))
+    palette_group: int = option(
+        0, "with --compress palettizeN: one k-means table per N output channels (coremltools' per_grouped_channel) "
+        "instead of one per tensor (0, the default)", metavar="N", needs="--compress palettizeN")
+
+    def takes(self, precision: str) -> frozenset[str]:
+        fields = {"compute_units", "deployment_target", "compress"}
+        return frozenset(fields | {"palette_group"} if self.compress != "none" else fields)
+
+    @property
+    def weights(self) -> str:
+        """The manifest's description of the stored weights, for a palettized program."""
+        nbits = self.compress.removeprefix("palettize")
+        per = f"per {self.palette_group} output channels" if self.palette_group else "per tensor"
+        return f"{nbits}-bit palette (k-means, {per})"
 
 
-_WEIGHTS = {"fp32": "float32", "fp16": "float16", "int8": "int8 linear symmetric, per output channel",
-            **{f"palettize{n}": f"{n}-bit palette (k-means, per tensor)" for n in (4, 6, 8)}}
+_WEIGHTS = {"fp32": "float32", "fp16": "float16", "int8": "int8 linear symmetric, per output channel"}
 
 
-def _compressed(mlmodel, precision: str, compress: str):
+def _compressed(mlmodel, precision: str, options: CoreMLOptions):
     """int8 weights or palettes, on the fp16 program (coremltools.optimize.coreml); weights
     smaller than coremltools' default threshold (2048 elements: biases, norms) stay fp16."""
     import coremltools.optimize.coreml as cto
 
-    if compress != "none":
-        nbits = int(compress.removeprefix("palettize"))
-        config = cto.OptimizationConfig(global_config=cto.OpPalettizerConfig(mode="kmeans", nbits=nbits))
+    if options.compress != "none":
+        nbits = int(options.compress.removeprefix("palettize"))
+        grouped = dict(granularity="per_grouped_channel", group_size=options.palette_group) if options.palette_group else {}
+        config = cto.OptimizationConfig(global_config=cto.OpPalettizerConfig(mode="kmeans", nbits=nbits, **grouped))
         return cto.palettize_weights(mlmodel, config)
     if precision == "int8":
         config = cto.OptimizationConfig(global_config=cto.OpLinearQuantizerConfig(mode="linear_symmetric"))
@@ -150,8 +165,22 @@ class CoreMLTarget(Target):
         return parity.LOSSY if self.settings(request).compress != "none" else super().tolerance(request)
 
     def tag(self, request) -> str:
-        compress = self.settings(request).compress
-        return self.name if compress == "none" else f"{self.name}_{compress}"
+        options = self.settings(request)
+        group = f"g{options.palette_group}" if options.palette_group else ""
+        return self.name if options.compress == "none" else f"{self.name}_{options.compress}{group}"
+
+    def validate(self, request) -> None:
+        super().validate(request)
+        options = self.settings(request)
+        if options.palette_group < 0:
+            raise UsageError(f"--palette-group must be 0 (per tensor) or a positive channel count, got "
+                             f"{options.palette_group}")
+        # Core ML 8 (iOS 18) features: grouped palettes, and 3-bit tables (iOS 17 takes 1, 2, 4, 6 or 8 bits).
+        grouped = options.palette_group and options.compress != "none"  # else: "does not apply" (request.py)
+        for needs, flag in ((grouped, "--palette-group"), (options.compress == "palettize3", "--compress palettize3")):
+            if needs and options.deployment_target < "iOS18":
+                raise UsageError(f"{flag} needs --deployment-target iOS18 (a Core ML 8 feature), not "
+                                 f"{options.deployment_target}")
 
     def export(self, model: torch.nn.Module, example: torch.Tensor, request, path: Path) -> dict:
         import coremltools as ct
@@ -170,7 +199,7 @@ class CoreMLTarget(Target):
                 compute_units=compute_unit(options.compute_units),
                 skip_model_load=True,  # loading compiles the model: macOS only
             )
-            mlmodel = _compressed(mlmodel, request.precision, options.compress)
+            mlmodel = _compressed(mlmodel, request.precision, options)
         self._describe(mlmodel, request, options.compute_units, example)
         mlmodel.save(str(path))
         spec = mlmodel.get_spec()
@@ -179,7 +208,7 @@ class CoreMLTarget(Target):
         compute = [op for op in ops if op != "const"]
         return {"ops": op_counts(ops),
                 "coreml": {"compute_precision": "float32" if request.precision == "fp32" else "float16",
-                           "weights": _WEIGHTS.get(options.compress, _WEIGHTS[request.precision]),
+                           "weights": options.weights if options.compress != "none" else _WEIGHTS[request.precision],
                            "mil_ops": len(ops), "transposes": ops.count("transpose"),
                            "max_tensor_rank": max_tensor_rank(spec),
                            "off_ane_list": ane.counts(off_ane),
