@@ -130,8 +130,8 @@ def run(subjects: list[Subject], protocol: Protocol, threads: int, output: Path,
         path = results.write(result, output)
         stats = result["stats"]
         flag = "" if result["valid"] else f"  INVALID: {'; '.join(result['invalid_reasons'])}"
-        checked = result["check"]["status"] + ("" if result["check"]["status"] == "pass" else
-                                               f" ({result['check']['reason']})")
+        check = result["check"]  # a failure's reason is in the INVALID part
+        checked = f"absent ({check['reason']})" if check["status"] == "absent" else check["status"]
         say(f"{label}: check {checked}, median {stats['median']:.2f} ms, p90 {stats['p90']:.2f} ms -> {path}{flag}")
         written.append(path)
     return written

@@ -6,7 +6,6 @@ import subprocess
 import numpy as np
 import pytest
 
-from cloformer.export import check
 from cloformer.export.inputs import preprocess
 from cloformer.runtime_bench import android
 from cloformer.runtime_bench import result as results
@@ -14,7 +13,7 @@ from cloformer.runtime_bench.compare import compare
 from cloformer.runtime_bench.protocol import Protocol, summarize
 
 from ..conftest import ROOT
-from ..export.test_check import replaying
+from ..export.test_check import assert_same_check
 
 pytestmark = pytest.mark.android_app  # a JDK, Debian and npm (tests/conftest.py: missing_for)
 
@@ -92,15 +91,4 @@ def test_the_output_check_equals_pythons_on_a_real_bundle(classpath, small_onnx_
     the bundle's outputs as returned by a faithful runner and by one 1 % off: same verdict, same figures."""
     artifact, record = small_onnx_export
     java = json.loads(fixture(classpath, "check", str(artifact), str(perturbation)))
-    cases, _ = check.read(artifact, record["check"])
-    python = check.run(cases, record["check"], replaying(cases, perturbation))
-    assert java["status"] == python["status"] == ("pass" if perturbation == 0 else "fail")
-    assert java["tolerance"] == python["tolerance"] and len(java["cases"]) == len(python["cases"]) == 2
-    for j, p in zip(java["cases"], python["cases"]):
-        assert j["name"] == p["name"] and j["top5_agreement"] == p["top5_agreement"]
-        assert j["max_abs_diff"] == pytest.approx(p["max_abs_diff"], rel=1e-6)
-        assert j["sqnr_db"] == pytest.approx(p["sqnr_db"], abs=0.011)
-    assert (java["reason"] is None) == (python["reason"] is None)
-    if python["reason"]:
-        assert java["reason"].split(" > ")[0].split(" diff ")[0] == python["reason"].split(" > ")[0].split(" diff ")[0]
-        assert java["reason"].count("SQNR 40.0 dB < 47 dB") == python["reason"].count("SQNR 40.0 dB < 47 dB") == 2
+    assert_same_check(artifact, record, perturbation, java)

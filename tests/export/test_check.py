@@ -15,6 +15,22 @@ def replaying(cases, perturbation=0.0):
     return lambda x: (by_input[np.asarray(x, np.float32).tobytes()].astype(np.float64) * (1 + perturbation)).astype(np.float32)
 
 
+def assert_same_check(artifact, record, perturbation, other: dict) -> None:
+    """Another language's check of the bundle (its fixture's JSON) against Python's, with a runner
+    returning the bundle's outputs x (1 + perturbation): same verdict, same figures."""
+    cases, _ = check.read(artifact, record["check"])
+    python = check.run(cases, record["check"], replaying(cases, perturbation))
+    assert other["status"] == python["status"] == ("pass" if perturbation == 0 else "fail")
+    assert other["tolerance"] == python["tolerance"] and len(other["cases"]) == len(python["cases"]) == 2
+    for o, p in zip(other["cases"], python["cases"]):
+        assert o["name"] == p["name"] and o["top5_agreement"] == p["top5_agreement"]
+        assert o["max_abs_diff"] == pytest.approx(p["max_abs_diff"], rel=1e-5)  # Swift scales in float32
+        assert o["sqnr_db"] == pytest.approx(p["sqnr_db"], abs=0.011)
+    assert (other.get("reason") is None) == (python["reason"] is None)
+    if python["reason"]:
+        assert other["reason"].count("SQNR 40.0 dB < 47 dB") == python["reason"].count("SQNR 40.0 dB < 47 dB") == 2
+
+
 def test_the_tolerance_is_paritys_as_an_sqnr():
     assert check.tolerance(parity.FP32) == {"max_abs_diff": 1e-4, "min_sqnr_db": 47.0}
     assert [check.tolerance(t)["min_sqnr_db"] for t in (parity.TOLERANCE["fp16"], parity.TOLERANCE["int8"],

@@ -18,7 +18,7 @@ from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.compare import compare
 from cloformer.runtime_bench.protocol import summarize
 
-from ..export.test_check import replaying
+from ..export.test_check import assert_same_check
 
 pytestmark = pytest.mark.ios_app  # root and Debian (tests/conftest.py: missing_for)
 
@@ -107,17 +107,7 @@ def test_the_output_check_equals_pythons_on_a_real_bundle(swift_log, small_onnx_
         shutil.copy(path, IO / path.name)
     shutil.copytree(check.bundle_path(artifact), IO / (artifact.name + ".check"), dirs_exist_ok=True)
     swift = json.loads(fixture("check", f".build/fixture-io/{artifact.name}", str(perturbation)))
-    cases, _ = check.read(artifact, record["check"])
-    python = check.run(cases, record["check"], replaying(cases, perturbation))
-    assert swift["status"] == python["status"] == ("pass" if perturbation == 0 else "fail")
-    assert swift["tolerance"] == python["tolerance"] and len(swift["cases"]) == len(python["cases"]) == 2
-    for s, p in zip(swift["cases"], python["cases"]):
-        assert s["name"] == p["name"] and s["top5_agreement"] == p["top5_agreement"]
-        assert s["max_abs_diff"] == pytest.approx(p["max_abs_diff"], rel=1e-5)
-        assert s["sqnr_db"] == pytest.approx(p["sqnr_db"], abs=0.011)
-    assert (swift.get("reason") is None) == (python["reason"] is None)
-    if python["reason"]:
-        assert swift["reason"].count("SQNR 40.0 dB < 47 dB") == python["reason"].count("SQNR 40.0 dB < 47 dB") == 2
+    assert_same_check(artifact, record, perturbation, swift)
 
 
 def test_executorch_version_in_one_place_matches_python():
