@@ -60,7 +60,7 @@ def write_imagefolder(split: str, output: Path, limit: int | None = None, data_d
         for label in LABELS:
             (tmp / folder_name(label)).mkdir(parents=True)
         for i, (image, label) in enumerate(zip(images, labels)):
-            Image.fromarray(image, mode="L").save(tmp / folder_name(LABELS[label]) / f"{i:05d}.png")
+            Image.fromarray(image).save(tmp / folder_name(LABELS[label]) / f"{i:05d}.png")
         tmp.rename(output)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
