@@ -69,9 +69,13 @@ def read(artifact: Path, section: dict) -> tuple[list[Case], str | None]:
                 return [], f"{folder.name}/{spec['file']} is missing: copy the artifact's .check folder beside it"
             if files.sha256(path) != spec["sha256"]:
                 return [], f"{folder.name}/{spec['file']} does not match its manifest's sha256: re-export it"
-            arrays.append(np.load(path, allow_pickle=False))
-            if list(arrays[-1].shape) != spec["shape"]:  # unreachable unless the manifest was edited
-                return [], f"{folder.name}/{spec['file']} has shape {list(arrays[-1].shape)}, not {spec['shape']}"
+            try:  # its digest matched: only a manifest edited to fit a bad file gets here
+                arrays.append(np.load(path, allow_pickle=False))
+            except (ValueError, OSError, EOFError) as e:
+                return [], f"{folder.name}/{spec['file']} is not a .npy file ({e}): re-export it"
+            if list(arrays[-1].shape) != spec["shape"] or arrays[-1].dtype != np.float32:
+                return [], (f"{folder.name}/{spec['file']} holds {arrays[-1].dtype} {list(arrays[-1].shape)}, not "
+                            f"float32 {spec['shape']}: re-export it")
         cases.append(Case(case["name"], *arrays))
     return cases, None
 

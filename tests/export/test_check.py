@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from cloformer.export import check, manifest, parity
+from cloformer.export import check, files, manifest, parity
 from cloformer.export.errors import ManifestError
 
 
@@ -90,6 +90,11 @@ def test_a_bundle_that_is_missing_or_changed_makes_the_check_absent(small_onnx_e
     cases, why = check.read(copy, record["check"])
     assert cases == [] and why == f"{artifact.name}.check/random.expected.npy does not match its manifest's sha256: " \
                                   "re-export it"
+    (bundle / "random.expected.npy").write_bytes(b"not npy")  # and a manifest edited to fit it
+    edited = json.loads(json.dumps(record["check"]))
+    edited["cases"][1]["expected"]["sha256"] = files.sha256(bundle / "random.expected.npy")
+    cases, why = check.read(copy, edited)
+    assert cases == [] and why.startswith(f"{artifact.name}.check/random.expected.npy is not a .npy file (")
 
 
 @pytest.mark.parametrize("edit, field", [

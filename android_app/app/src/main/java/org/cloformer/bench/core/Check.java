@@ -76,7 +76,12 @@ public final class Check {
                     if (!BenchmarkJob.sha256(path).equals(file.getString("sha256"))) {
                         return absent(shown + " does not match its manifest's sha256: re-export it");
                     }
-                    Npy npy = Npy.read(path);
+                    Npy npy;
+                    try { // its digest matched: only a manifest edited to fit a bad file gets here
+                        npy = Npy.read(path);
+                    } catch (BenchmarkException e) {
+                        return absent(shown + " is not a .npy file (" + e.getMessage() + "): re-export it");
+                    }
                     if (!Arrays.equals(npy.shape, longs(file.getJSONArray("shape")))) {
                         return absent(shown + " has shape " + Arrays.toString(npy.shape) + ", not "
                                 + file.getJSONArray("shape"));
