@@ -11,7 +11,7 @@ from .errors import (CommandError, ExportError, ManifestError, Unverifiable, Usa
 from .fidelity import logits as batched_logits
 from .files import commit, json_object, sha256, staged
 from .inputs import preprocess, preprocessing, random_input
-from .manifest import Manifest, manifest_path
+from .manifest import Manifest, eager_model, manifest_path
 from .manifest import load as load_manifest
 from .pipeline import run as export
 from .request import ExportRequest, parse_size
@@ -19,6 +19,6 @@ from .targets import TARGETS, Target, for_app, quiet_libraries, result_runtimes
 
 __all__ = ["CHECK_FAILED", "TARGETS", "CommandError", "ExportError", "ExportRequest", "Manifest", "ManifestError",
            "Progress", "Target", "Unverifiable", "UsageError", "UsageParser", "batched_logits", "check_absent",
-           "check_bundle", "commit", "export", "for_app", "json_object", "load_manifest", "manifest_path", "parse_size",
-           "preprocess", "preprocessing", "quiet_libraries", "random_input", "read_check", "result_runtimes",
-           "run_check", "run_cli", "sha256", "shortened", "staged"]
+           "check_bundle", "commit", "eager_model", "export", "for_app", "json_object", "load_manifest",
+           "manifest_path", "parse_size", "preprocess", "preprocessing", "quiet_libraries", "random_input",
+           "read_check", "result_runtimes", "run_check", "run_cli", "sha256", "shortened", "staged"]

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from . import files
+from .fidelity import top5_agreement
 from .parity import Tolerance, sqnr_db
 
 SQNR_CAP_DB = 200.0  # identical outputs have an infinite SQNR, which JSON cannot hold
-TOP_K = 5
 FAILED = "outputs differ from the reference: "  # a failed check's invalid reason, in every app
 
 
@@ -85,11 +85,9 @@ def figures(expected: np.ndarray, actual: np.ndarray) -> dict:
     is in the actual top-5) of one case."""
     expected = expected.reshape(expected.shape[0], -1)
     actual = np.asarray(actual, dtype=np.float32).reshape(expected.shape)
-    top = np.argsort(-actual, axis=1, kind="stable")[:, :TOP_K]
-    agree = np.mean([e in row for e, row in zip(expected.argmax(1), top)])
     return {"max_abs_diff": float(np.abs(expected.astype(np.float64) - actual).max()),
             "sqnr_db": round(min(sqnr_db(expected, actual), SQNR_CAP_DB), 2),
-            "top5_agreement": float(agree)}
+            "top5_agreement": top5_agreement(expected, actual)}
 
 
 def absent(reason: str) -> dict:

@@ -11,8 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..models import ModelError, create_model
-from . import files, manifest
+from . import manifest
 from .console import Progress
 from .diagnose import MIN_SQNR, Diagnosis, diagnose, probe, table
 from .errors import CommandError, UsageError, UsageParser, run_cli
@@ -40,27 +39,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def build_model(record: dict, artifact: Path, checkpoint: Path | None):
-    """The eager model the artifact was exported from."""
-    weights = record["weights"]
-    try:
-        if not weights.get("checkpoint"):
-            if checkpoint:
-                raise UsageError(f"{artifact.name} was exported from random init (seed {weights.get('seed')}), "
-                                 "not a checkpoint; drop --checkpoint")
-            return create_model(record["model"], record["num_classes"], seed=weights["seed"])
-        path = checkpoint or Path(weights["checkpoint"])
-        if "\0" in str(path) or not path.is_file():
-            raise UsageError(f"{artifact.name} was exported from checkpoint {weights['checkpoint']}, which is not "
-                             "there; pass --checkpoint PATH")
-        if files.sha256(path) != weights["sha256"]:
-            raise UsageError(f"checkpoint {path} is not the one {artifact.name} was exported from (sha256 differs); "
-                             "pass that checkpoint")
-        return create_model(record["model"], record["num_classes"], checkpoint=path, seed=None)
-    except ModelError as e:
-        raise UsageError(str(e)) from None
-
-
 def request_for(loaded: manifest.Manifest) -> ExportRequest:
     """The export settings that made the artifact (its options round-tripped through the
     manifest), for per-module exports of the same kind."""
@@ -80,7 +58,7 @@ def run(artifacts: list[Path], image: str = "astronaut", min_sqnr: float | None 
                 for r in records}
     if len(identity) > 1:
         raise UsageError("the artifacts are of different models, sizes or weights; diagnose them in separate runs")
-    model = build_model(records[0], artifacts[0], checkpoint)
+    model = manifest.eager_model(records[0], artifacts[0], checkpoint)
     batch, _, height, width = records[0]["input_shape"]
     x = parity_inputs(height, width, batch)[image]
     progress = Progress(quiet)

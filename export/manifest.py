@@ -14,10 +14,11 @@ from importlib import metadata, resources
 from pathlib import Path
 
 import jsonschema
+import torch
 
-from ..models import CONFIGS
+from ..models import CONFIGS, ModelError, create_model
 from . import files
-from .errors import ManifestError, Unverifiable, shortened
+from .errors import ManifestError, Unverifiable, UsageError, shortened
 from .inputs import preprocessing
 from .options import Options
 from .rewrites import PASSES
@@ -168,3 +169,25 @@ def load(artifact: Path) -> Manifest:
             raise _fail(path, field, f"the artifact's own shape is {list(own)}, not {said}; this manifest was not "
                         "written for it")
     return Manifest(artifact, record, target, options)
+
+
+def eager_model(record: dict, artifact: Path, checkpoint: Path | None = None) -> torch.nn.Module:
+    """The eager fp32 model the artifact was exported from: its checkpoint (at `checkpoint` if it
+    moved; checked by sha256) or its seeded random init."""
+    weights = record["weights"]
+    try:
+        if not weights.get("checkpoint"):
+            if checkpoint:
+                raise UsageError(f"{artifact.name} was exported from random init (seed {weights.get('seed')}), "
+                                 "not a checkpoint; drop --checkpoint")
+            return create_model(record["model"], record["num_classes"], seed=weights["seed"])
+        path = checkpoint or Path(weights["checkpoint"])
+        if "\0" in str(path) or not path.is_file():
+            raise UsageError(f"{artifact.name} was exported from checkpoint {weights['checkpoint']}, which is not "
+                             "there; pass --checkpoint PATH")
+        if files.sha256(path) != weights["sha256"]:
+            raise UsageError(f"checkpoint {path} is not the one {artifact.name} was exported from (sha256 differs); "
+                             "pass that checkpoint")
+        return create_model(record["model"], record["num_classes"], checkpoint=path, seed=None)
+    except ModelError as e:
+        raise UsageError(str(e)) from None

@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..export.api import (Manifest, UsageError, UsageParser, batched_logits, commit, load_manifest, preprocess,
-                          quiet_libraries, run_cli, sha256, staged)
-from ..models import create_model
+from ..export.api import (UsageError, UsageParser, batched_logits, commit, eager_model, load_manifest, preprocess,
+                          quiet_libraries, run_cli, staged)
 from ..models.fashion_mnist import folder_name
 
 PROG = "cloformer-eval"
@@ -100,21 +99,6 @@ class Bar:
               flush=True)
 
 
-def _eager_model(manifest: Manifest, checkpoint: Path | None) -> torch.nn.Module:
-    """The fp32 model the artifact was exported from: its checkpoint (sha256 checked) or its seeded init."""
-    weights = manifest.record["weights"]
-    if weights["checkpoint"] is None:
-        return create_model(manifest.record["model"], manifest.record["num_classes"], seed=weights["seed"])
-    path = Path(checkpoint or weights["checkpoint"])
-    if not path.is_file():
-        raise UsageError(f"{manifest.artifact.name} was exported from checkpoint {weights['checkpoint']}, which is not "
-                         "here; pass its path with --checkpoint")
-    if sha256(path) != weights["sha256"]:
-        raise UsageError(f"--checkpoint {path} is not the checkpoint {manifest.artifact.name} was exported from "
-                         "(sha256 differs); pass that one")
-    return create_model(manifest.record["model"], manifest.record["num_classes"], checkpoint=path)
-
-
 def evaluate(artifacts: list[Path], data: Path, limit: int | None = None, checkpoint: Path | None = None,
              quiet: bool = False, say: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> dict:
     """Every artifact and its eager model on the images; the report (JSON-ready)."""
@@ -137,7 +121,7 @@ def evaluate(artifacts: list[Path], data: Path, limit: int | None = None, checkp
         inputs = torch.cat([preprocess(p, h, w) for p in images.pixels])
         key = (m.record["model"], json.dumps(m.record["weights"], sort_keys=True), h, w)
         if key not in eagers:
-            model = _eager_model(m, checkpoint)
+            model = eager_model(m.record, m.artifact, checkpoint)
             with torch.no_grad():
                 logits = torch.cat([model(inputs[i:i + BATCH]) for i in range(0, len(inputs), BATCH)]).numpy()
             rows.append({"artifact": f"eager fp32 ({m.record['model']} {h}x{w})", "target": "torch",
