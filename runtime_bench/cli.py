@@ -13,6 +13,8 @@ from ..export.api import (TARGETS, CommandError, ExportRequest, UsageError, Usag
 from ..models import DEFAULT_MODEL, list_models
 from . import compare as comparing
 from . import android, host, ios
+from .arm64 import bench as arm64
+from .arm64.userland import CPUS, DEFAULT_CPU
 from .protocol import Protocol
 
 PROG = "cloformer-bench"
@@ -67,6 +69,18 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT",
                    help=" / ".join(t.suffix for t in for_app("android")) + " with its manifest")
     _device_flags(a)
+
+    r = sub.add_parser("arm64", help="run artifacts on ARM64 kernels under qemu-user: outputs checked, guest "
+                                      "instructions counted (never a latency)")
+    r.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT",
+                   help=".onnx, .tflite or .pte (xnnpack, portable) with its manifest")
+    r.add_argument("--cpu", choices=list(CPUS), default=DEFAULT_CPU,
+                   help="; ".join(f"{name}: {cpu.summary}" for name, cpu in CPUS.items()) + f" (default {DEFAULT_CPU})")
+    r.add_argument("--inferences", type=int, default=1,
+                   help="inferences counted after the check's, which warm up (default 1; the count is deterministic)")
+    r.add_argument("--timeout", type=float, default=3600, metavar="SECONDS",
+                   help="per artifact (default 3600: emulation takes minutes per 224x224 inference)")
+    r.add_argument("--output", type=Path, default=Path("results"), metavar="DIR", help="result files (default ./results)")
 
     i = sub.add_parser("ios", help="collect the iOS app's result files (copied off the device) into --output")
     i.add_argument("results", nargs="+", type=Path, metavar="RESULT", help="result .json files or directories of them")
@@ -191,6 +205,15 @@ def main(argv: list[str] | None = None) -> int:
                                  "measured on their devices come in with cloformer-bench android / ios")
         elif args.command == "android":
             _android(args, args.artifacts, _protocol(args))
+        elif args.command == "arm64":
+            if args.inferences < 1:
+                raise UsageError(f"--inferences must be at least 1, got {args.inferences}")
+            if args.timeout <= 0:
+                raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+            written, failures = arm64.run(args.artifacts, args.cpu, args.inferences, args.timeout, args.output)
+            if failures:
+                raise CommandError(f"{len(failures)} artifact(s) failed on emulated {args.cpu} (lines above); "
+                                   f"{len(written)} result(s) written")
         elif args.command == "ios":
             ios.collect(_result_files(args.results), args.output)
         elif args.command == "all":

@@ -13,6 +13,13 @@ from . import result as results
 
 COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "threads", "median_ms", "vs_fp32", "p90_ms",
            "p99_ms", "trimmed_mean_ms", "std_ms", "min_ms", "first_ms", "load_ms", "peak_rss_mb", "n", "check", "valid")
+# Emulated runs (cloformer-bench arm64): guest instructions, never a latency, in a table of their own.
+# ratio_X: this row's instructions / those of the matching X row (the fewest, if several match).
+COUNTED_COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "form", "instructions_M",
+                   "ratio_fp32", "ratio_onnxruntime", "ratio_naive", "load_M", "check", "valid", "rewrites")
+COUNTED_LEGEND = ("Guest instructions per inference under emulation (not a latency). ratio_X: this row's "
+                  "instructions / the matching X row's: same device, model and input; fp32: same runtime, backend "
+                  "and form; onnxruntime: same precision and form; naive: same runtime, backend and precision.\n")
 
 
 def _device(r: dict) -> str:
@@ -56,6 +63,42 @@ def row(r: dict, fp32_median: float | None = None) -> dict:
     }
 
 
+def _form(r: dict) -> str:
+    return "naive" if not r["instructions"]["rewrites"] else "deploy"
+
+
+def counted_rows(loaded: list[dict]) -> list[dict]:
+    """The emulated runs' table: instructions and their ratios to fp32, ONNX Runtime and the naive form."""
+    def matches(r: dict, **fixed) -> list[int]:
+        same = (r["device"]["model"], r["model"], results.input_label(r))
+        return [o["instructions"]["per_inference"] for o in loaded
+                if (o["device"]["model"], o["model"], results.input_label(o)) == same
+                and all(value(o) == want for value, want in fixed.values())]
+
+    def ratio(r: dict, baselines: list[int]) -> str:
+        return f"{r['instructions']['per_inference'] / min(baselines):.2f}x" if baselines else ""
+
+    runtime = (lambda o: (o["runtime"]["name"], o["runtime"]["backend"]))
+    rows = []
+    for r in loaded:
+        ins = r["instructions"]
+        fp32 = matches(r, rt=(runtime, runtime(r)), form=(_form, _form(r)), p=(lambda o: o["precision"], "fp32"))
+        ort = matches(r, rt=(lambda o: o["runtime"]["name"], "onnxruntime"), p=(lambda o: o["precision"], r["precision"]),
+                      form=(_form, _form(r)))
+        naive = matches(r, rt=(runtime, runtime(r)), p=(lambda o: o["precision"], r["precision"]), form=(_form, "naive"))
+        rows.append({
+            "device": _device(r), "model": r["model"], "input": results.input_label(r), "runtime": r["runtime"]["name"],
+            "backend": r["runtime"]["backend"], "precision": r["precision"], "form": _form(r),
+            "instructions_M": f"{ins['per_inference'] / 1e6:.1f}",
+            "ratio_fp32": ratio(r, fp32) if r["precision"] != "fp32" else "",
+            "ratio_onnxruntime": ratio(r, ort) if r["runtime"]["name"] != "onnxruntime" else "",
+            "ratio_naive": ratio(r, naive) if _form(r) != "naive" else "",
+            "load_M": f"{ins['load'] / 1e6:.0f}", "check": _check(r),
+            "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
+            "rewrites": " ".join(ins["rewrites"])})
+    return rows
+
+
 def _sorted(loaded: list[dict]) -> list[dict]:
     order = {name: i for i, name in enumerate(list_models())}  # smallest variant first
     return sorted(loaded, key=lambda r: (r["device"]["model"], order.get(r["model"], len(order)), r["model"] or "",
@@ -63,15 +106,15 @@ def _sorted(loaded: list[dict]) -> list[dict]:
                                          r["precision"] or ""))
 
 
-def markdown(rows: list[dict]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(str(r[c]) for c in COLUMNS) + " |" for r in rows]
+def markdown(rows: list[dict], columns: tuple[str, ...] = COLUMNS) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(r[c]) for c in columns) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 
-def csv_text(rows: list[dict]) -> str:
+def csv_text(rows: list[dict], columns: tuple[str, ...] = COLUMNS) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
@@ -144,11 +187,20 @@ def _write(path: Path, text: str) -> Path:
 
 def compare(paths: list[Path], output: Path) -> tuple[str, list[Path]]:
     """Validate every file first (one bad file: `ResultError` naming it, nothing written), then
-    write table.md, table.csv and the plots into `output`; return the Markdown and the files."""
+    write table.md, table.csv and the plots into `output` (and instructions.csv when there are
+    emulated runs: their table follows the latency table in table.md); return the Markdown and
+    the files."""
     loaded = _sorted([results.load(p) for p in paths])
+    emulated = [r for r in loaded if r.get("instructions")]
+    loaded = [r for r in loaded if not r.get("instructions")]
     fp32 = {_same_run_but_precision(r): r["stats"]["median"] for r in loaded if r["precision"] == "fp32" and r["stats"]}
     rows = [row(r, fp32.get(_same_run_but_precision(r))) for r in loaded]
     output.mkdir(parents=True, exist_ok=True)
-    table = markdown(rows)
-    written = [_write(output / "table.md", table), _write(output / "table.csv", csv_text(rows))]
-    return table, written + _plots(loaded, output)
+    table, written = markdown(rows) if rows else "", []
+    if rows:
+        written.append(_write(output / "table.csv", csv_text(rows)))
+    if emulated:
+        counted = counted_rows(emulated)
+        table += ("\n" if table else "") + COUNTED_LEGEND + "\n" + markdown(counted, COUNTED_COLUMNS)
+        written.append(_write(output / "instructions.csv", csv_text(counted, COUNTED_COLUMNS)))
+    return table, [_write(output / "table.md", table), *written, *_plots(loaded, output)]

@@ -59,11 +59,9 @@ def load(path: Path) -> dict:
     return validate(result, str(path))
 
 
-def new(*, tool: str, device: dict, runtime: dict, model: str, artifact: dict, input_shape: list[int],
-        precision: str, protocol: Protocol, load_ms: float, measured: dict, memory: dict, check: dict) -> dict:
-    """A result from the protocol's measurement (`protocol.measure`) and its context."""
-    reasons = measured["invalid_reasons"]
-    result = {
+def _base(*, tool: str, device: dict, runtime: dict, model: str, artifact: dict, input_shape: list[int],
+          precision: str, protocol: Protocol, check: dict, reasons: list[str]) -> dict:
+    return {
         "schema_version": SCHEMA_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "tool": {"name": tool, "version": version("cloformer")},
@@ -72,10 +70,25 @@ def new(*, tool: str, device: dict, runtime: dict, model: str, artifact: dict, i
         "protocol": {"warmup": protocol.warmup, "rounds": protocol.rounds, "iterations": protocol.iterations,
                      "trim": protocol.trim, "sustained_seconds": protocol.sustained_seconds,
                      "cooldown_seconds": protocol.cooldown_seconds},
-        "load_ms": load_ms, "first_ms": measured["first_ms"], "latencies_ms": measured["latencies_ms"],
-        "stats": measured["stats"], "memory": memory, "sustained": measured["sustained"], "check": check,
-        "valid": not reasons, "invalid_reasons": reasons,
+        "check": check, "valid": not reasons, "invalid_reasons": reasons,
     }
+
+
+def new(*, load_ms: float, measured: dict, memory: dict, **context) -> dict:
+    """A result from the protocol's measurement (`protocol.measure`) and its context (`_base`)."""
+    result = _base(**context, reasons=measured["invalid_reasons"]) | {
+        "load_ms": load_ms, "first_ms": measured["first_ms"], "latencies_ms": measured["latencies_ms"],
+        "stats": measured["stats"], "memory": memory, "sustained": measured["sustained"]}
+    return validate(result, "new result")
+
+
+def counted(*, instructions: dict, **context) -> dict:
+    """An emulated run's result: instructions (`instructions` in the schema), never a latency;
+    the protocol says how many inferences ran uncounted (warmup) and counted (iterations)."""
+    failed = [CHECK_FAILED + context["check"]["reason"]] if context["check"]["status"] == "fail" else []
+    result = _base(**context, reasons=failed) | {
+        "load_ms": None, "first_ms": None, "latencies_ms": [], "stats": None,
+        "memory": {"peak_rss_mb": None, "pss_mb": None}, "sustained": None, "instructions": instructions}
     return validate(result, "new result")
 
 

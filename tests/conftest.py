@@ -158,6 +158,24 @@ def make_result(latencies=None, runtime="executorch", backend="xnnpack", model="
                        measured=measured, memory={"peak_rss_mb": None, "pss_mb": 88.5}, check=checked)
 
 
+EMULATED = {"kind": "emulated", "model": "emulated aarch64 (qemu, cpu cortex-a76)", "os": "Linux, qemu-aarch64 7.2",
+            "soc": "Arm Cortex-A76", "cores": 1, "serial": None, "features": ["fp", "asimd", "asimddp"]}
+
+
+def make_counted(instructions: int, runtime="executorch", backend="xnnpack", precision="fp32",
+                 rewrites=("fold_batchnorm",)) -> dict:
+    """An emulated run's result as cloformer-bench arm64 writes it: instructions, no latency."""
+    checked = {"status": "pass", "reason": None, "tolerance": {"max_abs_diff": 1e-4, "min_sqnr_db": 47.0},
+               "cases": [{"name": "astronaut", "max_abs_diff": 1e-6, "sqnr_db": 120.0, "top5_agreement": 1.0}]}
+    return results.counted(tool="cloformer-bench arm64", device=dict(EMULATED),
+                           runtime={"name": runtime, "version": "1.5.1", "backend": backend, "threads": 1},
+                           model="cloformer_xxs", artifact={"path": "/x/m.pte", "sha256": "ab" * 32},
+                           input_shape=[1, 3, 224, 224], precision=precision, protocol=Protocol(warmup=2, iterations=1),
+                           check=checked, instructions={"per_inference": instructions, "counted": [instructions],
+                                                        "load": 40_000_000, "counter": "qemu-aarch64 7.2 TCG plugin",
+                                                        "rewrites": list(rewrites)})
+
+
 @pytest.fixture
 def result_files(tmp_path):
     """Four valid results on two devices, one of them sustained and drifting (invalid)."""
@@ -222,14 +240,14 @@ def _debian_mirror() -> str:
 def missing_for(app: str) -> str | None:
     """What the app's tests need that this machine lacks, named; None when all is there."""
     tools = {"android_app": ("javac", "java", "apt-get", "dpkg-deb", "npm"),
-             "ios_app": ("apt-get", "dpkg-deb", "chroot", "mount")}[app]
+             "ios_app": ("apt-get", "dpkg-deb", "chroot", "mount"), "arm64": ("apt-get", "dpkg-deb", "cc")}[app]
     absent = [tool for tool in tools if shutil.which(tool) is None]
     if absent:
         return f"{', '.join(absent)} (not on PATH)"
     if app == "ios_app" and os.geteuid() != 0:
         return "root (the Swift toolchain runs in a Debian trixie chroot)"
-    cached = ((CACHE / "android" / "debs").is_dir() if app == "android_app"
-              else (CACHE / "swift-trixie" / ".ready").exists())
+    cached = {"android_app": CACHE / "android" / "debs", "ios_app": CACHE / "swift-trixie" / ".ready",
+              "arm64": CACHE / "arm64" / "userland.json"}[app].exists()
     mirror = _debian_mirror()
     if not cached and not _reachable(mirror):
         return f"the Debian mirror {mirror} (unreachable, and nothing cached in {CACHE})"
@@ -237,7 +255,7 @@ def missing_for(app: str) -> str | None:
 
 
 def pytest_collection_modifyitems(config, items):
-    for app in ("android_app", "ios_app"):
+    for app in ("android_app", "ios_app", "arm64"):
         marked = [item for item in items if item.get_closest_marker(app)]
         missing = missing_for(app) if marked else None
         if not missing:

@@ -3,6 +3,7 @@ module in this folder), and generic code (pipeline, report, diagnose, manifest, 
 """
 from __future__ import annotations
 
+import importlib.util
 import tempfile
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -131,6 +132,12 @@ class Target(ABC):
 
 
 TARGETS: dict[str, Target] = {}
+
+
+def missing_modules(*modules: str) -> str | None:
+    """The modules of these not installed here, comma-separated; None: all are."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    return ", ".join(missing) or None
 
 
 def register(cls: type[Target]) -> type[Target]:

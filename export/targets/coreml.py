@@ -24,7 +24,7 @@ from .. import ane, mil_reference, parity
 from ..errors import UsageError
 from ..inputs import preprocessing
 from ..options import Options, option
-from .base import TAPS, Rows, Target, boundary, inside, op_counts, ops_summary, register
+from .base import TAPS, Rows, Target, boundary, inside, missing_modules, op_counts, ops_summary, register
 
 INPUT_NAME, OUTPUT_NAME = "input", "logits"
 
@@ -154,6 +154,11 @@ class CoreMLTarget(Target):
                          "--compress palettizeN (with fp16): N-bit weight palettes")
     # XXS MIL program naive -> rewritten: 36 -> 0 transposes, max tensor rank 5 -> 4.
     passes = ("fold_batchnorm", "groupnorm_as_mean", "fold_norm_affine", "local_qkv_slices", "global_attention_bmm")
+
+    def unavailable(self) -> str | None:
+        # coremltools 9.0 ships wheels for macOS and x86_64 Linux only; pyproject skips it elsewhere.
+        return missing_modules("coremltools") and ("needs coremltools, which has no build for this platform "
+                                                   "(macOS and x86_64 Linux only); export Core ML on one of those")
 
     def precisions(self, request) -> tuple[str, ...]:
         return ("fp16",) if self.settings(request).compress != "none" else ("fp32", "fp16", "int8")

@@ -20,7 +20,6 @@ XNNPACK's 7x7 / 9x9 depthwise kernels being its slow ones.
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +28,7 @@ import torch
 from ..calibration import images
 from ..console import native_output_silenced
 from ..errors import ExportError, Unverifiable
-from .base import Rows, Runner, Target, op_counts, ops_summary, register
+from .base import Rows, Runner, Target, missing_modules, op_counts, ops_summary, register
 
 XNNPACK_PATH = "LiteRT XNNPACK delegate (CPU)"
 GPU_PATH = "LiteRT GPU delegate (op list, export/targets/litert.py)"
@@ -55,14 +54,9 @@ GPU_OPS = frozenset({
 GPU_MAX_RANK = 4
 
 
-def _needs(*modules: str) -> str | None:
-    missing = [m for m in modules if importlib.util.find_spec(m) is None]
-    return ", ".join(missing) or None
-
-
 def _interpreter(path: Path, threads: int | None = None, delegates: bool = True):
     """ai-edge-litert's interpreter; `delegates`: with its default XNNPACK CPU delegate."""
-    if _needs("ai_edge_litert"):
+    if missing_modules("ai_edge_litert"):
         raise Unverifiable("LiteRT's runtime (ai-edge-litert) is not installed here: pip install 'cloformer[litert]'")
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
@@ -185,7 +179,7 @@ class LiteRTTarget(Target):
         return ("fp32", "fp16", "int8")
 
     def unavailable(self) -> str | None:
-        missing = _needs("litert_torch", "ai_edge_litert", "ai_edge_quantizer")
+        missing = missing_modules("litert_torch", "ai_edge_litert", "ai_edge_quantizer")
         return missing and (f"needs {missing.replace('_', '-')}, not installed here; "
                             "pip install 'cloformer[litert]' (about 1 GB, with jax)")
 
@@ -207,7 +201,7 @@ class LiteRTTarget(Target):
                            "xnnpack_partitions": placement[0]["partitions"]}}
 
     def setup(self) -> None:
-        if not _needs("ai_edge_litert"):
+        if not missing_modules("ai_edge_litert"):
             import ai_edge_litert.interpreter  # noqa: F401
 
     def runner(self, path: Path, backend: str | None, threads: int | None = None) -> Runner:

@@ -115,7 +115,7 @@ def test_diagnose_exports_each_module_alone(tmp_path):
 def test_without_the_extra_the_target_says_how_to_get_it(monkeypatch, tmp_path, capsys):
     from cloformer.export.targets import litert
 
-    monkeypatch.setattr(litert, "_needs", lambda *modules: "litert_torch")
+    monkeypatch.setattr(litert, "missing_modules", lambda *modules: "litert_torch")
     assert main(["--target", "litert", "--output", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.strip() == ("cloformer-export: error: --target litert needs litert-torch, not installed here; "

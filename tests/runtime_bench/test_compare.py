@@ -7,7 +7,7 @@ from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.compare import COLUMNS, compare
 from cloformer.runtime_bench.result import ResultError
 
-from ..conftest import make_result
+from ..conftest import make_counted, make_result
 
 
 def test_merged_table_csv_and_plots(result_files, tmp_path):
@@ -72,3 +72,28 @@ def test_a_failed_run_is_a_row_with_its_reason_and_no_bar(tmp_path):
     assert [p.name for p in written] == ["table.md", "table.csv", "latency.png"]
     only_failed, plots = compare(paths[1:], tmp_path / "out2")
     assert [p.name for p in plots] == ["table.md", "table.csv"] and "QnnBackend" in only_failed
+
+
+def test_emulated_runs_get_their_own_table_with_ratios(result_files, tmp_path):
+    deploy, naive = ("fold_batchnorm", "split_depthwise"), ()
+    made = [make_counted(300_000_000, rewrites=deploy), make_counted(400_000_000, rewrites=naive),
+            make_counted(330_000_000, rewrites=deploy[:1]),  # a second deploy form: the fewest is the baseline
+            make_counted(150_000_000, precision="int8", rewrites=deploy),
+            make_counted(600_000_000, runtime="onnxruntime", backend="CPUExecutionProvider", rewrites=deploy),
+            make_counted(200_000_000, runtime="onnxruntime", backend="CPUExecutionProvider", precision="int8",
+                         rewrites=deploy)]
+    paths = [results.write(r, tmp_path / "results") for r in made]
+    table, written = compare(result_files + paths, tmp_path / "out")
+    assert [p.name for p in written][:3] == ["table.md", "table.csv", "instructions.csv"]
+    latency_table, counted_table = table.split("Guest instructions per inference under emulation")
+    assert "emulated" not in latency_table and len(counted_table.strip().splitlines()) == 2 + 2 + 6
+    rows = [(r["runtime"], r["precision"], r["form"], r["instructions_M"], r["ratio_fp32"], r["ratio_onnxruntime"],
+             r["ratio_naive"]) for r in csv.DictReader((tmp_path / "out" / "instructions.csv").open())]
+    assert sorted(rows) == sorted([
+        ("executorch", "fp32", "deploy", "300.0", "", "0.50x", "0.75x"),
+        ("executorch", "fp32", "naive", "400.0", "", "", ""),
+        ("executorch", "fp32", "deploy", "330.0", "", "0.55x", "0.82x"),
+        ("executorch", "int8", "deploy", "150.0", "0.50x", "0.75x", ""),
+        ("onnxruntime", "fp32", "deploy", "600.0", "", "", ""),
+        ("onnxruntime", "int8", "deploy", "200.0", "0.33x", "", ""),
+    ])

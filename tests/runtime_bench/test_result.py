@@ -6,7 +6,7 @@ import pytest
 from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.result import ResultError
 
-from ..conftest import make_result
+from ..conftest import make_counted, make_result
 
 
 def test_a_new_result_is_valid_and_round_trips(tmp_path):
@@ -123,3 +123,24 @@ def test_results_written_at_once_by_parallel_devices_never_collide(tmp_path):
         assert all(results.load(p) == made for p in paths)
         for p in paths:
             p.unlink()
+
+
+def test_an_emulated_run_holds_instructions_and_never_a_latency(tmp_path):
+    made = make_counted(311_000_000)
+    assert made["valid"] and made["latencies_ms"] == [] and made["stats"] is None
+    assert results.load(results.write(made, tmp_path)) == made
+    for breakage, field in [(lambda r: r.update(latencies_ms=[10.0]), "latencies_ms"),
+                            (lambda r: r.update(load_ms=12.0), "load_ms"),
+                            (lambda r: r["device"].update(kind="android"), "device.kind"),
+                            (lambda r: r["instructions"].pop("counted"), "instructions")]:
+        broken = json.loads(json.dumps(made))
+        breakage(broken)
+        with pytest.raises(ResultError, match=rf"^r: field {field}: "):
+            results.validate(broken, "r")
+
+
+def test_an_emulated_device_never_reports_a_latency():
+    timed = make_result()
+    timed["device"] = {**timed["device"], "kind": "emulated"}
+    with pytest.raises(ResultError, match=r"field device.kind: "):
+        results.validate(timed, "r")
