@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("arm64", help="run artifacts on ARM64 kernels under qemu-user: outputs checked, guest "
                                       "instructions counted (never a latency)")
     r.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT",
-                   help=".onnx, .tflite or .pte (xnnpack, portable) with its manifest")
+                   help=arm64.accepted() + ", each with its manifest")
     r.add_argument("--cpu", choices=list(CPUS), default=DEFAULT_CPU,
                    help="; ".join(f"{name}: {cpu.summary}" for name, cpu in CPUS.items()) + f" (default {DEFAULT_CPU})")
     r.add_argument("--inferences", type=int, default=1,

@@ -10,16 +10,18 @@ from pathlib import Path
 from ..export.api import commit, staged
 from ..models import list_models
 from . import result as results
+from .arm64.runners import REFERENCE
 
 COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "threads", "median_ms", "vs_fp32", "p90_ms",
            "p99_ms", "trimmed_mean_ms", "std_ms", "min_ms", "first_ms", "load_ms", "peak_rss_mb", "n", "check", "valid")
 # Emulated runs (cloformer-bench arm64): guest instructions, never a latency, in a table of their own.
 # ratio_X: this row's instructions / those of the matching X row (the fewest, if several match).
 COUNTED_COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "form", "instructions_M",
-                   "ratio_fp32", "ratio_onnxruntime", "ratio_naive", "load_M", "check", "valid", "rewrites")
+                   "ratio_fp32", "ratio_reference", "ratio_naive", "load_M", "check", "valid", "rewrites")
 COUNTED_LEGEND = ("Guest instructions per inference under emulation (not a latency). ratio_X: this row's "
-                  "instructions / the matching X row's: same device, model and input; fp32: same runtime, backend "
-                  "and form; onnxruntime: same precision and form; naive: same runtime, backend and precision.\n")
+                  f"instructions / the matching X row's: same device, model and input; fp32: same runtime, backend "
+                  f"and form; reference: {REFERENCE}, same precision and form; naive: same runtime, backend and "
+                  "precision.\n")
 
 
 def _device(r: dict) -> str:
@@ -68,31 +70,30 @@ def _form(r: dict) -> str:
 
 
 def counted_rows(loaded: list[dict]) -> list[dict]:
-    """The emulated runs' table: instructions and their ratios to fp32, ONNX Runtime and the naive form."""
-    def matches(r: dict, **fixed) -> list[int]:
-        same = (r["device"]["model"], r["model"], results.input_label(r))
-        return [o["instructions"]["per_inference"] for o in loaded
-                if (o["device"]["model"], o["model"], results.input_label(o)) == same
-                and all(value(o) == want for value, want in fixed.values())]
+    """The emulated runs' table: instructions and their ratios to fp32, the reference runtime and the naive form."""
+    def fields(o: dict) -> dict:
+        return {"at": (o["device"]["model"], o["model"], results.input_label(o)), "runtime": o["runtime"]["name"],
+                "backend": o["runtime"]["backend"], "precision": o["precision"], "form": _form(o)}
+    described = [(fields(o), o["instructions"]["per_inference"]) for o in loaded]
 
-    def ratio(r: dict, baselines: list[int]) -> str:
-        return f"{r['instructions']['per_inference'] / min(baselines):.2f}x" if baselines else ""
+    def ratio(r: dict, **baseline) -> str:
+        """r's count / the fewest of the rows that differ from r as `baseline` says (None: any value);
+        blank when r is itself such a row."""
+        mine = fields(r)
+        if all(v is None or mine[k] == v for k, v in baseline.items()):
+            return ""
+        want = {**mine, **baseline}
+        found = [n for f, n in described if all(v is None or f[k] == v for k, v in want.items())]
+        return f"{r['instructions']['per_inference'] / min(found):.2f}x" if found else ""
 
-    runtime = (lambda o: (o["runtime"]["name"], o["runtime"]["backend"]))
     rows = []
     for r in loaded:
         ins = r["instructions"]
-        fp32 = matches(r, rt=(runtime, runtime(r)), form=(_form, _form(r)), p=(lambda o: o["precision"], "fp32"))
-        ort = matches(r, rt=(lambda o: o["runtime"]["name"], "onnxruntime"), p=(lambda o: o["precision"], r["precision"]),
-                      form=(_form, _form(r)))
-        naive = matches(r, rt=(runtime, runtime(r)), p=(lambda o: o["precision"], r["precision"]), form=(_form, "naive"))
         rows.append({
             "device": _device(r), "model": r["model"], "input": results.input_label(r), "runtime": r["runtime"]["name"],
             "backend": r["runtime"]["backend"], "precision": r["precision"], "form": _form(r),
-            "instructions_M": f"{ins['per_inference'] / 1e6:.1f}",
-            "ratio_fp32": ratio(r, fp32) if r["precision"] != "fp32" else "",
-            "ratio_onnxruntime": ratio(r, ort) if r["runtime"]["name"] != "onnxruntime" else "",
-            "ratio_naive": ratio(r, naive) if _form(r) != "naive" else "",
+            "instructions_M": f"{ins['per_inference'] / 1e6:.1f}", "ratio_fp32": ratio(r, precision="fp32"),
+            "ratio_reference": ratio(r, runtime=REFERENCE, backend=None), "ratio_naive": ratio(r, form="naive"),
             "load_M": f"{ins['load'] / 1e6:.0f}", "check": _check(r),
             "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
             "rewrites": " ".join(ins["rewrites"])})

@@ -24,6 +24,7 @@ from cloformer.export.api import CHECK_FAILED
 from cloformer.export.cli import main
 from cloformer.models import create_model
 from cloformer.runtime_bench import android
+from cloformer.runtime_bench.arm64.userland import debian_mirror
 from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.protocol import Protocol, intervals, invalid_reasons, summarize
 
@@ -222,20 +223,6 @@ def _reachable(url: str) -> bool:
         return False
 
 
-def _debian_mirror() -> str:
-    """The mirror apt uses (one-line or deb822 sources; comments skipped), as the app scripts pick it."""
-    for path in [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]:
-        try:
-            lines = path.read_text().splitlines()
-        except OSError:
-            continue
-        for line in lines:
-            for word in line.split("#", 1)[0].split():
-                if word.startswith(("http://", "https://")) and word.rstrip("/").endswith("/debian"):
-                    return word
-    return "http://deb.debian.org/debian"
-
-
 @cache
 def missing_for(app: str) -> str | None:
     """What the app's tests need that this machine lacks, named; None when all is there."""
@@ -248,7 +235,7 @@ def missing_for(app: str) -> str | None:
         return "root (the Swift toolchain runs in a Debian trixie chroot)"
     cached = {"android_app": CACHE / "android" / "debs", "ios_app": CACHE / "swift-trixie" / ".ready",
               "arm64": CACHE / "arm64" / "userland.json"}[app].exists()
-    mirror = _debian_mirror()
+    mirror = debian_mirror()
     if not cached and not _reachable(mirror):
         return f"the Debian mirror {mirror} (unreachable, and nothing cached in {CACHE})"
     return None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from ...export.api import CheckCase, Manifest, UsageError, eager_model, load_manifest, parity_inputs, read_check, run_check
+from ...export.api import TARGETS, CheckCase, Manifest, UsageError, eager_model, load_manifest, parity_inputs, read_check, run_check
 from .. import result as results
 from ..protocol import Protocol
 from . import runners, userland
@@ -17,15 +17,24 @@ from . import runners, userland
 TOOL = "cloformer-bench arm64"
 
 
+def accepted() -> str:
+    """The artifacts that run here, for help and refusals: e.g. ".onnx, .pte (xnnpack, portable)"."""
+    kinds = []
+    for target in TARGETS.values():
+        guest = runners.RUNTIMES.get(target.result_runtime)
+        if guest is not None:
+            kinds.append(target.suffix + (f" ({', '.join(guest.backends)})" if guest.backends else ""))
+    return ", ".join(dict.fromkeys(kinds))
+
+
 def _runtime(path: Path) -> tuple[Manifest, str]:
     """The artifact's manifest (checked), and its guest runtime; refuses what has no aarch64 runtime."""
     m = load_manifest(path)
     runtime = m.target.result_runtime
     backend = m.record.get("backend")
-    if runtime not in runners.RUNTIMES or (runtime == "executorch" and backend not in ("xnnpack", "portable")):
+    if not runners.runs(runtime, backend):
         what = f"{m.target.name}" + (f" --backend {backend}" if backend else "")
-        raise UsageError(f"{path}: {what} does not run on an ARM64 CPU here; cloformer-bench arm64 runs "
-                         ".onnx, .tflite and .pte (xnnpack, portable)")
+        raise UsageError(f"{path}: {what} does not run on an ARM64 CPU here; cloformer-bench arm64 runs {accepted()}")
     return m, runtime
 
 
@@ -44,7 +53,7 @@ def _cases(path: Path, record: dict) -> list[CheckCase]:
 
 def device(land: userland.Userland, cpu: str) -> dict:
     return {"kind": "emulated", "model": f"emulated aarch64 (qemu, cpu {cpu})",
-            "os": f"Linux, qemu-aarch64 {land.qemu_version} user mode, Debian {userland.RELEASE} userland",
+            "os": f"Linux, {land.emulator} user mode, Debian {userland.RELEASE} userland",
             "soc": userland.CPUS[cpu].summary, "cores": 1, "serial": None, "features": land.features(cpu)}
 
 
@@ -62,7 +71,7 @@ def count(land: userland.Userland, path: Path, m: Manifest, runtime: str, cases:
         precision=record["precision"], protocol=Protocol(warmup=len(cases), rounds=1, iterations=inferences),
         check=checked, instructions={
             "per_inference": int(statistics.median(run.counted)), "counted": run.counted, "load": run.load,
-            "counter": f"qemu-aarch64 {land.qemu_version} TCG plugin (count_insns.c), one guest thread",
+            "counter": f"{land.emulator} TCG plugin (count_insns.c), one guest thread",
             "rewrites": record.get("rewrites") or []})
 
 

@@ -19,14 +19,23 @@ GUEST_RUNNER = resources.files(__package__) / "guest_runner.py"
 class GuestRuntime:
     distribution: str        # whose version (in the userland) a result records
     program: tuple[str, ...]  # the guest command, before its arguments (paths inside the sysroot)
+    backends: tuple[str, ...] | None = None  # the artifact backends it runs (None: the target has no backend choice)
 
 
 # Keyed by a target's result runtime (export/targets): every target whose runtime has aarch64 builds.
 RUNTIMES = {
     "onnxruntime": GuestRuntime("onnxruntime", ("usr/bin/python3.11", str(GUEST_RUNNER))),
     "litert": GuestRuntime("ai-edge-litert", ("usr/bin/python3.11", str(GUEST_RUNNER))),
-    "executorch": GuestRuntime("executorch", ("opt/executorch/et_runner",)),
+    "executorch": GuestRuntime("executorch", ("opt/executorch/et_runner",), ("xnnpack", "portable")),
 }
+# The runtime the others' instruction counts are compared with (compare's ratio_reference).
+REFERENCE = "onnxruntime"
+
+
+def runs(runtime: str, backend: str | None) -> bool:
+    """Whether an artifact of this result runtime and backend runs in the emulated userland."""
+    guest = RUNTIMES.get(runtime)
+    return guest is not None and (guest.backends is None or backend in guest.backends)
 
 
 class GuestError(Exception):

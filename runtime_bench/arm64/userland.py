@@ -40,7 +40,7 @@ WHEEL_TAGS = [f"manylinux_2_{minor}_aarch64" for minor in range(17, 37)]
 # Distributions whose host versions the userland gets; those not installed on the host are left out.
 WHEELS = ("onnxruntime", "numpy", "ai-edge-litert")
 EXECUTORCH = "executorch"
-LAYOUT = "2"  # bump when the cached userland's layout changes
+LAYOUT = "3"  # bump when the cached userland's layout changes
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,10 @@ class Userland:
     plugin: Path
     versions: dict[str, str]     # runtime distribution -> version in the userland
 
+    @property
+    def emulator(self) -> str:
+        return f"qemu-aarch64 {self.qemu_version}"
+
     def sysroot(self, cpu: str) -> Path:
         return self.root / f"sysroot-{cpu}"
 
@@ -109,7 +113,7 @@ def _needs(*tools: str) -> None:
                          "dpkg-deb, a C compiler); install them (e.g. apt-get install build-essential) and retry")
 
 
-def _mirror() -> str:
+def debian_mirror() -> str:
     """The Debian mirror the host's apt uses (one-line or deb822 sources), else deb.debian.org."""
     for path in [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]:
         try:
@@ -136,7 +140,7 @@ def _fetch_debs(work: Path, name: str, packages: tuple[str, ...], arch: str, hos
         if not Path(keyring).is_file():
             raise UsageError(f"{keyring} is missing: install debian-archive-keyring (the arm64 userland is Debian "
                              f"{RELEASE}'s) and retry")
-        (d / "sources.list").write_text(f"deb [arch={arch} signed-by={keyring}] {_mirror()} {RELEASE} main\n")
+        (d / "sources.list").write_text(f"deb [arch={arch} signed-by={keyring}] {debian_mirror()} {RELEASE} main\n")
         lines += [f'Dir::State::status "{d}/status";', f'Dir::Etc::SourceList "{d}/sources.list";',
                   'Dir::Etc::SourceParts "/nonexistent";']
     (d / "apt.conf").write_text("\n".join(lines) + "\n")
@@ -261,6 +265,10 @@ def prepare(say=print) -> Userland:
     host_arch = _run(["dpkg", "--print-architecture"], "dpkg --print-architecture").strip()
     # What the host has installed already is used as is (host_status): only the rest is unpacked.
     _unpack(_fetch_debs(work, "qemu", QEMU_PACKAGES, host_arch, host_status=True), tools)
+    for other in (tools / "usr" / "bin").glob("qemu-*"):  # the package emulates 30 architectures: keep one
+        if other.name != "qemu-aarch64":
+            other.unlink()
+    shutil.rmtree(tools / "usr" / "share", ignore_errors=True)
     _unpack(_fetch_debs(work, "toolchain", TOOLCHAIN_PACKAGES, host_arch, host_status=True), toolchain)
     _unpack(_fetch_debs(work, "arm64", GUEST_PACKAGES, "arm64", host_status=False), base)
     triplet = f"{platform.machine()}-linux-gnu"

@@ -78,7 +78,7 @@ def test_compare_puts_instructions_in_their_own_table_with_ratios(counted, tmp_p
     rows = {(r["runtime"], r["precision"]): r for r in csv.DictReader((tmp_path / "instructions.csv").open())}
     for (runtime, precision), row in rows.items():
         assert (row["ratio_fp32"] != "") == (precision == "int8")
-        assert (row["ratio_onnxruntime"] != "") == (runtime == "executorch")
+        assert (row["ratio_reference"] != "") == (runtime == "executorch")
     ratio = float(rows[("executorch", "int8")]["ratio_fp32"].rstrip("x"))
     assert ratio == pytest.approx(float(rows[("executorch", "int8")]["instructions_M"])
                                   / float(rows[("executorch", "fp32")]["instructions_M"]), abs=0.01)
@@ -134,7 +134,7 @@ def test_bad_flags(small_onnx_export, args, message, capsys):
 def test_an_artifact_without_an_arm64_runtime_is_refused_before_anything_runs(small_coreml_export, tmp_path, capsys):
     code, _, err = bench(capsys, small_coreml_export[0], "--output", tmp_path)
     assert code == 2 and err.strip() == (f"cloformer-bench: error: {small_coreml_export[0]}: coreml does not run on an "
-                                         "ARM64 CPU here; cloformer-bench arm64 runs .onnx, .tflite and .pte "
+                                         "ARM64 CPU here; cloformer-bench arm64 runs .onnx, .tflite, .pte "
                                          "(xnnpack, portable)")
 
 
