@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--inferences", type=int, default=1,
                    help="inferences counted after the check's, which warm up (default 1; the count is deterministic)")
     r.add_argument("--timeout", type=float, default=3600, metavar="SECONDS",
-                   help="per artifact (default 3600: emulation takes minutes per 224x224 inference)")
+                   help="per artifact (default 3600)")
     r.add_argument("--output", type=Path, default=Path("results"), metavar="DIR", help="result files (default ./results)")
 
     i = sub.add_parser("ios", help="collect the iOS app's result files (copied off the device) into --output")

@@ -20,6 +20,8 @@ XNNPACK's 7x7 / 9x9 depthwise kernels being its slow ones.
 """
 from __future__ import annotations
 
+import platform
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,8 @@ from ..console import native_output_silenced
 from ..errors import ExportError, Unverifiable
 from .base import Rows, Runner, Target, missing_modules, op_counts, ops_summary, register
 
+# Where litert-converter (litert-torch's converter) has wheels: pyproject's marker on litert-torch.
+CONVERTER_BUILDS = {("linux", "x86_64"), ("darwin", "arm64")}
 XNNPACK_PATH = "LiteRT XNNPACK delegate (CPU)"
 GPU_PATH = "LiteRT GPU delegate (op list, export/targets/litert.py)"
 # int8: what ai-edge-quantizer quantizes statically (int8 per-channel weights, int8 activations
@@ -180,6 +184,9 @@ class LiteRTTarget(Target):
 
     def unavailable(self) -> str | None:
         missing = missing_modules("litert_torch", "ai_edge_litert", "ai_edge_quantizer")
+        if missing and "litert_torch" in missing and (sys.platform, platform.machine()) not in CONVERTER_BUILDS:
+            return ("needs litert-torch, whose converter has no build for this platform (x86_64 Linux and "
+                    "Apple-silicon macOS only); export LiteRT on one of those")
         return missing and (f"needs {missing.replace('_', '-')}, not installed here; "
                             "pip install 'cloformer[litert]' (about 1 GB, with jax)")
 

@@ -31,7 +31,7 @@ void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, void (*cb)(qemu_plugin_
 __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 
 #define AARCH64_SYS_CLOSE 57
-#define MARK 0x7C10F0 /* keep in step with arm64/guest.py and et_runner.cpp */
+#define MARK 0x7C10F0 /* keep in step with guest_runner.py and et_runner.cpp */
 
 static uint64_t executed;
 static FILE *out;

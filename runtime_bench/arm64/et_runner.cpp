@@ -2,7 +2,7 @@
 // shared libraries of the aarch64 executorch wheel (the same version as the host's): the runtime
 // without Python, so torch (a CUDA build on aarch64) never enters the emulated userland.
 //
-// et_runner MODEL.pte OUTDIR MEASURED INPUT.bin...   (same contract as ort_runner.py)
+// et_runner MODEL.pte OUTDIR MEASURED INPUT.bin...   (the same contract as guest_runner.py)
 //   runs the method "forward" once per input (raw float32 in, OUTDIR/output<i>.bin raw float32
 //   out), then MEASURED more times on the first input, each between two marks for the counter.
 #include <executorch/extension/module/module.h>

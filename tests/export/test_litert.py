@@ -121,3 +121,14 @@ def test_without_the_extra_the_target_says_how_to_get_it(monkeypatch, tmp_path, 
     assert err.strip() == ("cloformer-export: error: --target litert needs litert-torch, not installed here; "
                            "pip install 'cloformer[litert]' (about 1 GB, with jax)")
     assert not (tmp_path / "out").exists()
+
+
+def test_where_the_converter_has_no_build_the_target_says_so(monkeypatch, tmp_path, capsys):
+    from cloformer.export.targets import litert
+
+    monkeypatch.setattr(litert, "missing_modules", lambda *modules: "litert_torch")
+    monkeypatch.setattr(litert.platform, "machine", lambda: "aarch64")  # an ARM Linux board
+    assert main(["--target", "litert", "--output", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "cloformer-export: error: --target litert needs litert-torch, whose converter has no build for this "
+        "platform (x86_64 Linux and Apple-silicon macOS only); export LiteRT on one of those")

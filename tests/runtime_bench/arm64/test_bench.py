@@ -141,3 +141,19 @@ def test_an_artifact_without_an_arm64_runtime_is_refused_before_anything_runs(sm
 def test_a_missing_artifact_is_a_usage_error(tmp_path, capsys):
     code, _, err = bench(capsys, tmp_path / "nothing.onnx")
     assert code == 2 and "nothing.onnx" in err and "Traceback" not in err
+
+
+@arm64
+@pytest.mark.slow
+def test_full_size_artifacts_pass_their_check_on_arm64(tmp_path, capsys):
+    """The issue's target at 224x224: XXS fp32 and int8 of ONNX Runtime (int8: static QDQ) and
+    ExecuTorch-XNNPACK computed by ARM kernels, each within its check's tolerance (about 15 minutes)."""
+    artifacts = [export(tmp_path / "exports", "--target", target, "--precision", precision)[0]
+                 for target in ("onnx", "executorch") for precision in ("fp32", "int8")]
+    code, out, _ = bench(capsys, *artifacts, "--output", tmp_path / "res")
+    loaded = [results.load(f) for f in (tmp_path / "res").glob("*.json")]
+    assert code == 0 and out.count("check pass") == 4, out
+    assert sorted(results.input_label(r) for r in loaded) == ["224x224"] * 4
+    for r in loaded:
+        assert r["valid"] and all(c["sqnr_db"] > (80 if r["precision"] == "fp32" else 20) for c in r["check"]["cases"])
+        assert r["instructions"]["per_inference"] > 1e8
