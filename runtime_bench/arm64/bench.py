@@ -9,7 +9,8 @@ from pathlib import Path
 
 import torch
 
-from ...export.api import TARGETS, CheckCase, Manifest, UsageError, eager_model, load_manifest, parity_inputs, read_check, run_check
+from ...export.api import (TARGETS, CheckCase, Manifest, UsageError, eager_model, load_manifest, parity_inputs,
+                           read_check, run_check)
 from .. import result as results
 from ..protocol import Protocol
 from . import runners, userland

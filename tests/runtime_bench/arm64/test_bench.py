@@ -147,7 +147,7 @@ def test_a_missing_artifact_is_a_usage_error(tmp_path, capsys):
 @pytest.mark.slow
 def test_full_size_artifacts_pass_their_check_on_arm64(tmp_path, capsys):
     """The issue's target at 224x224: XXS fp32 and int8 of ONNX Runtime (int8: static QDQ) and
-    ExecuTorch-XNNPACK computed by ARM kernels, each within its check's tolerance (about 15 minutes)."""
+    ExecuTorch-XNNPACK computed by ARM kernels, each within its check's tolerance (about 4 minutes)."""
     artifacts = [export(tmp_path / "exports", "--target", target, "--precision", precision)[0]
                  for target in ("onnx", "executorch") for precision in ("fp32", "int8")]
     code, out, _ = bench(capsys, *artifacts, "--output", tmp_path / "res")
