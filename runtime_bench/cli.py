@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--cpu", choices=list(CPUS), default=DEFAULT_CPU,
                    help="; ".join(f"{name}: {cpu.summary}" for name, cpu in CPUS.items()) + f" (default {DEFAULT_CPU})")
     r.add_argument("--inferences", type=int, default=1,
-                   help="inferences counted after the check's, which warm up (default 1; the count is deterministic)")
+                   help="inferences counted after the check's, which warm up (default 1; counts repeat to within 0.5 %%)")
     r.add_argument("--timeout", type=float, default=3600, metavar="SECONDS",
                    help="per artifact (default 3600)")
     r.add_argument("--output", type=Path, default=Path("results"), metavar="DIR", help="result files (default ./results)")
