@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
                     epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=DEFAULT_MODEL, choices=list_models(), help=f"variant (default {DEFAULT_MODEL})")
     p.add_argument("--target", default=None, choices=[*TARGETS, "all"],
-                   help=f"artifact format (default {DEFAULT_TARGET}; with --report: all)")
+                   help=f"artifact format (default {DEFAULT_TARGET}; with --report: all); all: every target but "
+                        f"{', '.join(n for n, t in TARGETS.items() if not t.in_all)} (ask for those by name)")
     p.add_argument("--input-size", default="224", metavar="N|HxW",
                    help="input size, multiples of 32 (default 224)")
     p.add_argument("--batch", type=int, default=1, help="static batch size (default 1)")
@@ -73,7 +74,7 @@ def request_from_args(argv: list[str] | None = None) -> tuple[ExportRequest, boo
     height, width = parse_size(args.input_size)
     given = {flag.dest: getattr(args, flag.dest) for flag in flags().values() if getattr(args, flag.dest) is not None}
     target = args.target or ("all" if args.report else DEFAULT_TARGET)
-    targets = tuple(TARGETS) if target == "all" else (target,)
+    targets = tuple(name for name, t in TARGETS.items() if t.in_all) if target == "all" else (target,)
     options = {name: TARGETS[name].Options(**{f.dest: given[f.dest] for f in TARGETS[name].Options.flags()
                                               if f.dest in given}) for name in targets}
     return ExportRequest(model=args.model, targets=targets, height=height, width=width, batch=args.batch,

@@ -85,6 +85,9 @@ def _fidelity(target: Target, model: torch.nn.Module, passes: tuple[str, ...], r
                               "no artifact written")
         return {"status": "unverified", "reason": checked["reason"]}
     images, source = calibration.images(request.calibration_dir, request.height, request.width)
+    if target.fidelity_images and target.fidelity_images < len(images):
+        source = {**source, "source": f"{target.fidelity_images} evenly spaced of {len(images)}: {source['source']}"}
+        images = images[torch.linspace(0, len(images) - 1, target.fidelity_images).round().long()]
     with progress.step(f"[{target.tag(request)}] fidelity over {len(images)} images"):
         found = fidelity.evaluate(model, target.reference_runner(artifact, target.backend(request)), images,
                                   request.batch)

@@ -36,6 +36,8 @@ class Target(ABC):
     precision_summary: str = "fp32 only"  # what --precision means here, for --help
     Options: type[Options] = Options  # its flags, validated, round-tripped through the manifest
     measures_latency: bool = True  # False: the host runner checks numerics only, its speed means nothing
+    in_all: bool = True  # False: only by name (not in `--target all`): e.g. minutes of emulation per export
+    fidelity_images: int | None = None  # fidelity over this many of the image set, evenly spaced (None: all)
     # Results: the runtime's name and the distribution whose version a result records.
     result_runtime: str
     runtime_package: str

@@ -1,0 +1,177 @@
+"""Qualcomm Snapdragon NPU (Hexagon HTP) through ONNX Runtime's QNN execution provider
+(onnxruntime-qnn, QNN SDK 2.51): the ONNX target's graph compiled for one SoC into an
+EP-context model, an .onnx that embeds the QNN context binary. Parity runs it in the HTP
+emulator that the package's libQnnHtp.so provides on x86_64: numerics only, since emulated
+time is no latency.
+
+WORK IN PROGRESS (issue 18, branch wip-qnn): see the stop-22 note for what is left.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from ..errors import ExportError, Unverifiable
+from ..options import Options, option
+from .base import Target, missing_modules, op_counts, register
+from .onnx import INPUT_NAME, OnnxTarget
+
+
+@dataclass(frozen=True)
+class Soc:
+    model: int       # QNN's soc_model id (the EP knows only 13 chip names: ids are unambiguous)
+    arch: int        # Hexagon HTP architecture (v69, v73, ...)
+    floats: bool     # whether its HTP computes fp16 (others compile quantized graphs only)
+    name: str
+
+
+# libQnnHtp.so 2.51's SoC table (ids probed by compiling for each; "The SocModel doesn't
+# support FP16" marks the int8-only parts).
+SOCS = {
+    "SM8450": Soc(36, 69, True, "Snapdragon 8 Gen 1"),
+    "SM8475": Soc(42, 69, True, "Snapdragon 8+ Gen 1"),
+    "SM8550": Soc(43, 73, True, "Snapdragon 8 Gen 2"),
+    "SM8650": Soc(57, 75, True, "Snapdragon 8 Gen 3"),
+    "SM8750": Soc(69, 79, True, "Snapdragon 8 Elite"),
+    "SM8850": Soc(87, 81, True, "Snapdragon 8 Elite Gen 5"),
+    "SM8635": Soc(68, 73, False, "Snapdragon 8s Gen 3"),
+    "SM8735": Soc(85, 73, False, "Snapdragon 8s Gen 4"),
+    "SM7450": Soc(41, 69, True, "Snapdragon 7 Gen 1"),
+    "SM7475": Soc(54, 69, False, "Snapdragon 7+ Gen 2"),
+    "SM7550": Soc(64, 73, False, "Snapdragon 7 Gen 3"),
+    "SM7635": Soc(73, 73, False, "Snapdragon 7s Gen 3"),
+    "SM7675": Soc(70, 73, False, "Snapdragon 7+ Gen 3"),
+}
+HTP_PATH = "QNN HTP (Hexagon NPU)"
+
+
+@dataclass(frozen=True)
+class QnnOptions(Options):
+    soc: str = option("SM8650", "Snapdragon SoC the QNN context is compiled for (default SM8650, 8 Gen 3)",
+                      choices=tuple(SOCS))
+
+    def context(self) -> str:
+        return f" with --soc {self.soc}"
+
+
+def _provider_options(soc: Soc, precision: str) -> dict[str, str]:
+    options = {"soc_model": str(soc.model), "htp_arch": str(soc.arch)}
+    if precision == "fp16":
+        options["enable_htp_fp16_precision"] = "1"
+    return options
+
+
+def _session(model: str | bytes, soc: Soc, precision: str, compile_to: Path | None = None):
+    """An ORT session whose QNN EP targets `soc` (the HTP emulator on x86); `compile_to`: only
+    compile, writing the EP-context model there."""
+    import onnxruntime as ort
+    import onnxruntime_qnn as qnn
+
+    if "QNNExecutionProvider" not in {d.ep_name for d in ort.get_ep_devices()}:
+        ort.register_execution_provider_library("QNNExecutionProvider", qnn.get_library_path())
+    devices = [d for d in ort.get_ep_devices() if d.ep_name == "QNNExecutionProvider"]
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    so.add_session_config_entry("session.record_ep_graph_assignment_info", "1")
+    options = {"backend_path": qnn.get_qnn_htp_path(), **_provider_options(soc, precision)}
+    if compile_to is not None:
+        for key, value in (("ep.context_enable", "1"), ("ep.context_file_path", str(compile_to)),
+                           ("ep.context_embed_mode", "1")):
+            so.add_session_config_entry(key, value)
+        options["enable_htp_prepare_only"] = "1"
+    so.add_provider_for_devices(devices, options)
+    return ort.InferenceSession(model, sess_options=so)
+
+
+def _placement(session) -> tuple[list[dict], int]:
+    """QNN vs CPU nodes of a compiling session (the graph before it became one EPContext node)."""
+    on, off, partitions = 0, [], 0
+    for assignment in session.get_provider_graph_assignment_info():
+        nodes = assignment.get_nodes()
+        if assignment.ep_name == "QNNExecutionProvider":
+            on += len(nodes)
+            partitions += 1
+        else:
+            off += [(node.op_type, node.name.rsplit("/", 1)[0].strip("/").replace("/", ".")) for node in nodes]
+    return [{"path": HTP_PATH, "partitions": partitions, "ops_on_path": on, "ops": on + len(off), "off": off}], on
+
+
+@register
+class QnnTarget(Target):
+    name = "qnn"
+    order = 50
+    suffix = ".onnx"
+    runtime = "QNN HTP emulator (onnxruntime-qnn)"
+    summary = "Snapdragon NPU: ONNX compiled into a QNN EP-context model for one SoC; parity in QNN's HTP emulator"
+    precision_summary = "fp16: the fp32 graph run in fp16 on the HTP; int8: the ONNX target's QDQ graph"
+    Options = QnnOptions
+    measures_latency = False  # the emulator's time says nothing about a phone
+    # HTP emulation takes 70-110 s per 224x224 image on this 2-core host (fp16 / int8): asked for by
+    # name, and its fidelity runs over 4 photos instead of 36.
+    in_all = False
+    fidelity_images = 4
+    result_runtime = "onnxruntime-qnn"
+    runtime_package = "onnxruntime-qnn"
+    packages = ("onnxruntime", "onnxruntime-qnn")
+    passes = OnnxTarget.passes  # not yet chosen by measurement on the HTP
+
+    def precisions(self, request) -> tuple[str, ...]:
+        return ("fp16", "int8") if SOCS[self.settings(request).soc].floats else ("int8",)
+
+    def precision_note(self, request) -> str:
+        soc = self.settings(request).soc
+        if not SOCS[soc].floats:
+            return f"{soc}'s NPU has no float path; use --precision int8"
+        return "it takes fp16 (the fp32 graph in fp16 on the NPU) or int8"
+
+    def unavailable(self) -> str | None:
+        return missing_modules("onnxruntime_qnn") and (
+            "needs onnxruntime-qnn (x86_64 Linux wheels: its HTP emulator), not installed here; "
+            "pip install 'cloformer[qnn]'")
+
+    def tag(self, request) -> str:
+        return f"qnn_{self.settings(request).soc.lower()}"
+
+    def backend(self, request) -> str | None:
+        return self.settings(request).soc
+
+    def export(self, model: torch.nn.Module, example: torch.Tensor, request, path: Path) -> dict:
+        import onnx
+        import onnxruntime_qnn as qnn
+
+        soc = SOCS[self.settings(request).soc]
+        source = path.with_name(path.stem + ".source.onnx")
+        # fp16 starts from the fp32 graph (the HTP computes it in fp16); int8 is the ONNX QDQ graph
+        graph_precision = "fp32" if request.precision == "fp16" else request.precision
+        try:
+            OnnxTarget().export(model, example, dataclasses.replace(request, precision=graph_precision), source)
+            proto = onnx.load(str(source))
+            path.unlink(missing_ok=True)  # the EP refuses to overwrite
+            placement, on = _placement(_session(str(source), soc, request.precision, compile_to=path))
+        finally:
+            source.unlink(missing_ok=True)
+        if not on:
+            raise ExportError(f"QNN took no node of the graph for {self.settings(request).soc}")
+        compiled = onnx.load(str(path))
+        context = next(n for n in compiled.graph.node if n.op_type == "EPContext")
+        sdk = next(a.s.decode() for a in context.attribute if a.name == "ep_sdk_version")
+        return {"ops": op_counts(node.op_type for node in proto.graph.node), "placement": placement,
+                "qnn": {"soc": self.settings(request).soc, "soc_name": soc.name, "soc_model": soc.model,
+                        "htp_arch": soc.arch, "ep_sdk_version": sdk, "qnn_version": qnn.build_and_package_info.qnn_version,
+                        "nodes": len(proto.graph.node), "input": INPUT_NAME}}
+
+    def runner(self, path: Path, backend: str | None, threads: int | None = None):
+        if self.unavailable():
+            raise Unverifiable(f"QNN: {self.unavailable()}")
+        soc = SOCS[backend or QnnOptions().soc]
+        import onnx
+
+        precision = "int8" if any(n.op_type == "QuantizeLinear" for n in onnx.load(str(path)).graph.node) else "fp16"
+        session = _session(str(path), soc, precision)
+        return lambda x: session.run(None, {INPUT_NAME: x})[0]
+
+    def io_shapes(self, path: Path) -> tuple[list[int], list[int]]:
+        return OnnxTarget().io_shapes(path)
