@@ -44,8 +44,6 @@ def test_int8_runs_on_the_npu_but_the_graph_input_quantize_and_output_dequantize
 @pytest.mark.parametrize("args, message", [
     ([], "--precision fp32 is not available for --target qnn_sm8650: it takes fp16 (the fp32 graph in fp16 on "
          "the NPU) or int8"),
-    (["--precision", "fp16", "--soc", "SM7550"],
-     "--precision fp16 is not available for --target qnn_sm7550: SM7550's NPU has no float path; use --precision int8"),
     (["--precision", "fp16", "--soc", "SM9999"], "argument --soc: invalid choice: 'SM9999' (choose from 'SM8450'"),
 ])
 def test_bad_settings_are_one_line(tmp_path, capsys, args, message):
