@@ -24,7 +24,7 @@ from cloformer.export.api import CHECK_FAILED
 from cloformer.export.cli import main
 from cloformer.models import create_model
 from cloformer.runtime_bench import android
-from cloformer.runtime_bench.arm64.userland import debian_mirror
+from cloformer.runtime_bench.arm64.userland import HOST_TOOLS, debian_mirror
 from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.protocol import Protocol, intervals, invalid_reasons, summarize
 
@@ -227,7 +227,7 @@ def _reachable(url: str) -> bool:
 def missing_for(app: str) -> str | None:
     """What the app's tests need that this machine lacks, named; None when all is there."""
     tools = {"android_app": ("javac", "java", "apt-get", "dpkg-deb", "npm"),
-             "ios_app": ("apt-get", "dpkg-deb", "chroot", "mount"), "arm64": ("apt-get", "dpkg-deb", "cc")}[app]
+             "ios_app": ("apt-get", "dpkg-deb", "chroot", "mount"), "arm64": HOST_TOOLS}[app]
     absent = [tool for tool in tools if shutil.which(tool) is None]
     if absent:
         return f"{', '.join(absent)} (not on PATH)"

@@ -41,6 +41,7 @@ WHEEL_TAGS = [f"manylinux_2_{minor}_aarch64" for minor in range(17, 37)]
 WHEELS = ("onnxruntime", "numpy", "ai-edge-litert")
 EXECUTORCH = "executorch"
 LAYOUT = "3"  # bump when the cached userland's layout changes
+HOST_TOOLS = ("apt-get", "dpkg-deb", "cc")  # what preparing the userland runs on the host
 
 
 @dataclass(frozen=True)
@@ -251,7 +252,7 @@ def prepare(say=print) -> Userland:
     """The cached userland, built first if missing or stale (about a minute and 300 MB)."""
     if platform.machine() in ("aarch64", "arm64"):
         raise UsageError("this host is ARM64 already: run its artifacts with cloformer-bench host")
-    _needs("apt-get", "dpkg-deb", "cc")
+    _needs(*HOST_TOOLS)
     root, key = cache_root(), _key()
     stamp = root / "userland.json"
     if stamp.is_file() and json.loads(stamp.read_text()).get("key") == key:
