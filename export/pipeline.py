@@ -140,10 +140,10 @@ def prepare(request: ExportRequest) -> tuple[torch.nn.Module, dict, dict]:
     progress line), create the output directory; return model, parity cases, weights record."""
     request.validate()
     model = build_model(request)
+    if request.precision != "fp32":  # a bad --calibration-dir is an input error: before anything is written
+        calibration.images(request.calibration_dir, request.height, request.width)
     request.output.mkdir(parents=True, exist_ok=True)
     cases = parity.cases(model, parity_inputs(request.height, request.width, request.batch))
-    if request.precision != "fp32":  # a bad --calibration-dir is an input error: before any export
-        calibration.images(request.calibration_dir, request.height, request.width)
     weights = ({"checkpoint": str(request.checkpoint), "sha256": files.sha256(Path(request.checkpoint))}
                if request.checkpoint else {"checkpoint": None, "init": "random", "seed": request.seed})
     return model, cases, weights
