@@ -1,14 +1,20 @@
 """Qualcomm Snapdragon NPU (Hexagon HTP) through ONNX Runtime's QNN execution provider
-(onnxruntime-qnn, QNN SDK 2.51): the ONNX target's graph compiled for one SoC into an
-EP-context model, an .onnx that embeds the QNN context binary. Parity runs it in the HTP
+(onnxruntime-qnn, QNN SDK 2.51): its deploy form, exported by the ONNX target, compiled for one
+SoC into an EP-context model, an .onnx that embeds the QNN context binary. Parity runs it in the HTP
 emulator that the package's libQnnHtp.so provides on x86_64: numerics only, since emulated
-time is no latency. Emulation is slow (XXS for SM8650 on this 2-core host, one inference: 5 s
-fp16 / 13 s int8 at 64x64, 70 s / 111 s at 224x224, linear in pixels), so the target is asked
-for by name and its fidelity runs over 4 photos.
+time is no latency. Emulation is slow (XXS deploy form for SM8650 on this 2-core host, one
+inference: 0.6 s fp16 / 1.6 s int8 at 64x64, 4 s / 10 s at 224x224; the InstanceNormalization
+form the ONNX target keeps takes 16x longer), so the target is asked for by name and its fidelity
+runs over 4 photos. Nor does the emulator give a performance figure: its profiler's "cycles"
+follow the host's clock (1.2-1.3 G per 224x224 inference, a steady ~295 per microsecond of
+emulation; one op's count differs by 17-25 % median between consecutive runs), so what the
+target reports is compile-time: QNN ops by type, HTP placement, the context binary's size.
 """
 from __future__ import annotations
 
 import dataclasses
+import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +22,8 @@ import torch
 
 from ..errors import ExportError, Unverifiable
 from ..options import Options, option
-from .base import TARGETS, Target, missing_modules, op_counts, register
-from .onnx import INPUT_NAME, OnnxTarget
+from .base import TARGETS, Rows, Target, missing_modules, op_counts, ops_summary, register
+from .onnx import INPUT_NAME
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,16 @@ SOCS = {
     "SM7450": Soc(41, 69, "Snapdragon 7 Gen 1"),
 }
 HTP_PATH = "QNN HTP (Hexagon NPU)"
+COMPATIBILITY_KEY = "ep_compatibility_info.QNNExecutionProvider"  # model metadata the EP writes when it compiles
+
+
+def compiled_for(compatibility: str) -> tuple[int, int]:
+    """(htp_arch, soc_model) a context was compiled for, from the EP's compatibility string
+    `v2:<backend>:<sdk>:<backend api>:<htp arch>:<soc model>:<vtcm MB>:<user driver>`."""
+    fields = compatibility.split(":")
+    if len(fields) != 8 or fields[0] != "v2":
+        raise ValueError(f"unknown QNN compatibility format {compatibility!r}")
+    return int(fields[4]), int(fields[5])
 
 
 @dataclass(frozen=True)
@@ -60,7 +76,7 @@ def _provider_options(soc: Soc, precision: str) -> dict[str, str]:
 
 def _session(model: str | bytes, soc: Soc, precision: str, compile_to: Path | None = None):
     """An ORT session whose QNN EP targets `soc` (the HTP emulator on x86); `compile_to`: only
-    compile, writing the EP-context model there."""
+    compile, writing the EP-context model there and the QNN graph as JSON beside it (see `_graph_ops`)."""
     import onnxruntime as ort
     import onnxruntime_qnn as qnn
 
@@ -68,16 +84,29 @@ def _session(model: str | bytes, soc: Soc, precision: str, compile_to: Path | No
         ort.register_execution_provider_library("QNNExecutionProvider", qnn.get_library_path())
     devices = [d for d in ort.get_ep_devices() if d.ep_name == "QNNExecutionProvider"]
     so = ort.SessionOptions()
-    so.log_severity_level = 3
+    so.log_severity_level = 4  # its errors come back as exceptions, which callers turn into one line
     so.add_session_config_entry("session.record_ep_graph_assignment_info", "1")
     options = {"backend_path": qnn.get_qnn_htp_path(), **_provider_options(soc, precision)}
     if compile_to is not None:
         for key, value in (("ep.context_enable", "1"), ("ep.context_file_path", str(compile_to)),
                            ("ep.context_embed_mode", "1")):
             so.add_session_config_entry(key, value)
-        options["enable_htp_prepare_only"] = "1"
+        options.update(enable_htp_prepare_only="1", dump_json_qnn_graph="1", json_qnn_graph_dir=str(_dump_dir(compile_to)))
     so.add_provider_for_devices(devices, options)
     return ort.InferenceSession(model, sess_options=so)
+
+
+def _dump_dir(compiled: Path) -> Path:
+    return compiled.with_name(compiled.name + ".qnn-graph")
+
+
+def _graph_ops(compiled: Path) -> dict[str, int]:
+    """QNN op type -> count of the graph the EP handed the HTP compiler (its JSON dump): the
+    emulator times nothing a phone would (see the module docstring), so these are the target's
+    graph figures, layout Transposes included."""
+    graphs = [json.loads(f.read_text())["graph"]["nodes"] for f in _dump_dir(compiled).glob("*.json")
+              if not f.name.endswith("_tensor_log.json")]
+    return op_counts(node["type"] for nodes in graphs for node in nodes.values())
 
 
 def _placement(session) -> tuple[list[dict], int]:
@@ -103,12 +132,17 @@ class QnnTarget(Target):
     precision_summary = "fp16: the fp32 graph run in fp16 on the HTP; int8: the ONNX target's QDQ graph"
     Options = QnnOptions
     measures_latency = False  # the emulator's time says nothing about a phone
-    in_all = False  # minutes of emulation per export (module docstring)
+    in_all = False  # a minute or more of emulation per export (module docstring)
     fidelity_images = 4
+    apps = ("android",)
+    app_backend = "qnn"  # ONNX Runtime's QNN EP: the context model runs nowhere else
     result_runtime = "onnxruntime-qnn"
     runtime_package = "onnxruntime-qnn"
     packages = ("onnxruntime", "onnxruntime-qnn")
-    passes = OnnxTarget.passes  # not yet chosen by measurement on the HTP
+    # Chosen on the compiled graph (XXS 224x224 fp16, SM8650; README "QNN"): GroupNorm as means instead of
+    # the ONNX target's InstanceNormalization form takes 25 of 185 layout Transposes and 1.9 MB off the
+    # context and compiles 5x faster; fold_batchnorm, separate_qkv and split_depthwise add ops, nothing else.
+    passes = ("groupnorm_as_mean", "fold_norm_affine", "local_qkv_slices", "global_attention_bmm")
 
     def precisions(self, request) -> tuple[str, ...]:
         return ("fp16", "int8")
@@ -140,26 +174,59 @@ class QnnTarget(Target):
             proto = onnx.load(str(source))
             path.unlink(missing_ok=True)  # the EP refuses to overwrite
             placement, on = _placement(_session(str(source), soc, request.precision, compile_to=path))
+            graph_ops = _graph_ops(path)
         finally:
             source.unlink(missing_ok=True)
+            shutil.rmtree(_dump_dir(path), ignore_errors=True)
         if not on:
             raise ExportError(f"QNN took no node of the graph for {self.settings(request).soc}")
         compiled = onnx.load(str(path))
         context = next(n for n in compiled.graph.node if n.op_type == "EPContext")
         sdk = next(a.s.decode() for a in context.attribute if a.name == "ep_sdk_version")
+        compatibility = next(p.value for p in compiled.metadata_props if p.key == COMPATIBILITY_KEY)
         return {"ops": op_counts(node.op_type for node in proto.graph.node), "placement": placement,
                 "qnn": {"soc": self.settings(request).soc, "soc_name": soc.name, "soc_model": soc.model,
                         "htp_arch": soc.arch, "ep_sdk_version": sdk, "qnn_version": qnn.build_and_package_info.qnn_version,
-                        "nodes": len(proto.graph.node), "input": INPUT_NAME}}
+                        "compatibility": compatibility, "nodes": len(proto.graph.node), "graph_ops": graph_ops,
+                        "input": INPUT_NAME}}
+
+    def report_rows(self, tag: str, naive: dict, deploy: dict) -> Rows:
+        def ops(m: dict) -> str:
+            graph = m["qnn"]["graph_ops"]
+            return f"{sum(graph.values())}: {ops_summary(dict(list(graph.items())[:6]))}"
+
+        def placed(m: dict) -> str:
+            p = m["placement"][0]
+            return f"{p['ops_on_path']}/{p['ops']} nodes, {p['partitions']} partition(s)"
+        return [(f"{tag}: ONNX nodes", str(naive["qnn"]["nodes"]), str(deploy["qnn"]["nodes"])),
+                (f"{tag}: QNN graph ops (most frequent)", ops(naive), ops(deploy)),
+                (f"{tag}: {HTP_PATH}", placed(naive), placed(deploy)),
+                (f"{tag}: context MB", f"{naive['size_bytes'] / 1e6:.1f}", f"{deploy['size_bytes'] / 1e6:.1f}")]
 
     def runner(self, path: Path, backend: str | None, threads: int | None = None):
         if self.unavailable():
             raise Unverifiable(f"QNN: {self.unavailable()}")
-        soc = SOCS[backend or QnnOptions().soc]
+        name = backend or QnnOptions().soc
+        soc = SOCS[name]
         import onnx
 
-        precision = "int8" if any(n.op_type == "QuantizeLinear" for n in onnx.load(str(path)).graph.node) else "fp16"
-        session = _session(str(path), soc, precision)
+        model = onnx.load(str(path))
+        metadata = {p.key: p.value for p in model.metadata_props}
+        if COMPATIBILITY_KEY not in metadata:
+            raise ExportError(f"{path} is not a QNN context model (no {COMPATIBILITY_KEY}): export it with --target qnn")
+        # The emulator runs any context under any SoC's options; a phone of another SoC would not
+        # run the binary as compiled, so neither does this.
+        arch, model_id = compiled_for(metadata[COMPATIBILITY_KEY])
+        if (arch, model_id) != (soc.arch, soc.model):
+            built = next((n for n, s in SOCS.items() if (s.arch, s.model) == (arch, model_id)), f"soc_model {model_id}")
+            raise ExportError(f"{path.name} was compiled for {built} (HTP v{arch}), not {name} ({soc.name}): "
+                              f"re-export it with --target qnn --soc {name}")
+        precision = "int8" if any(n.op_type == "QuantizeLinear" for n in model.graph.node) else "fp16"
+        try:
+            session = _session(str(path), soc, precision)
+        except Exception as e:  # ORT raises its own exception types, one per status code
+            raise ExportError(f"{path.name}: QNN cannot load its context binary ({str(e).split(' : ')[-1]}); "
+                              "the file is damaged: re-export it") from None
         return lambda x: session.run(None, {INPUT_NAME: x})[0]
 
     def io_shapes(self, path: Path) -> tuple[list[int], list[int]]:

@@ -4,8 +4,9 @@ import onnx
 import pytest
 
 from cloformer.export.cli import main
+from cloformer.export.errors import ExportError
 from cloformer.export.targets import TARGETS
-from cloformer.export.targets.qnn import HTP_PATH
+from cloformer.export.targets.qnn import COMPATIBILITY_KEY, HTP_PATH
 
 from ..conftest import export
 
@@ -24,6 +25,10 @@ def test_fp16_is_one_context_binary_for_the_soc_checked_in_the_emulator(qnn_fp16
     qnn = manifest["qnn"]
     assert (qnn["soc_model"], qnn["htp_arch"], qnn["qnn_version"]) == (57, 75, "2.51.0")
     assert qnn["ep_sdk_version"].startswith("v2.51.0")
+    # the EP's own record of the binary (backend 6 = HTP, SDK, API, arch, SoC), which the app hands back to the EP
+    assert qnn["compatibility"].startswith("v2:6:2.51.0:5.51.0:75:57:")
+    # the QNN graph the HTP compiler got: convolutions, and layout Transposes at the graph's NCHW edges
+    assert qnn["graph_ops"]["Conv2d"] >= 20 and qnn["graph_ops"]["Transpose"] >= 2
     assert manifest["parity"]["status"] == "pass"
     [htp] = manifest["placement"]
     # every node ORT hands the EP after its layout transform (more than the ONNX graph's own)
@@ -41,12 +46,42 @@ def test_int8_runs_on_the_npu_but_the_graph_input_quantize_and_output_dequantize
     assert manifest["parity"]["status"] == "pass" and manifest["fidelity"]["sqnr_db"] > 20
 
 
+def test_a_context_for_another_soc_is_refused_not_emulated(qnn_fp16):
+    """The emulator would run an SM8650 binary under any SoC's options; a phone would not."""
+    path, _ = qnn_fp16
+    with pytest.raises(ExportError, match=r"^cloformer_xxs_64x64_qnn_sm8650_fp16.onnx was compiled for SM8650 "
+                                          r"\(HTP v75\), not SM8750 \(Snapdragon 8 Elite\): re-export it with "
+                                          r"--target qnn --soc SM8750$"):
+        TARGETS["qnn"].runner(path, "SM8750")
+
+
+def test_a_damaged_context_binary_is_one_line(qnn_fp16, tmp_path):
+    path, _ = qnn_fp16
+    model = onnx.load(str(path))
+    context = next(a for a in model.graph.node[0].attribute if a.name == "ep_cache_context")
+    context.s = bytes(64) + context.s[64:]  # the binary's header
+    damaged = tmp_path / path.name
+    onnx.save(model, str(damaged))
+    with pytest.raises(ExportError, match=r"^cloformer_xxs_64x64_qnn_sm8650_fp16.onnx: QNN cannot load its context "
+                                          r"binary \(Failed to load from EpContext model. Failed to get context "
+                                          r"binary info.\); the file is damaged: re-export it$"):
+        TARGETS["qnn"].runner(damaged, "SM8650")
+    plain = tmp_path / "plain.onnx"
+    del model.metadata_props[:]
+    onnx.save(model, str(plain))
+    with pytest.raises(ExportError, match=f"is not a QNN context model \\(no {COMPATIBILITY_KEY}\\)"):
+        TARGETS["qnn"].runner(plain, "SM8650")
+
+
 @pytest.mark.parametrize("args, message", [
     ([], "--precision fp32 is not available for --target qnn_sm8650: it takes fp16 (the fp32 graph in fp16 on "
          "the NPU) or int8"),
     (["--precision", "fp16", "--soc", "SM9999"], "argument --soc: invalid choice: 'SM9999' (choose from 'SM8450'"),
+    (["--precision", "int8", "--calibration-dir", "{empty}"], "has 0 readable image(s)"),
 ])
 def test_bad_settings_are_one_line(tmp_path, capsys, args, message):
+    (tmp_path / "empty").mkdir()
+    args = [a.format(empty=tmp_path / "empty") for a in args]
     assert main(["--target", "qnn", *args, "--output", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and not (tmp_path / "out").exists()
