@@ -8,6 +8,7 @@ The contract with the app (android_app/ implements the other side):
                                                            its check bundle <artifact>.check/)
      --es run_id <id> --ei warmup W --ei rounds R --ei iterations I --ei threads T
      [--ef sustained_seconds S] --ef cooldown_seconds C --es serial <adb serial>
+     [--es backend B]  (when the artifact's target names the backend the app must use: qnn)
   (android_app/.../core/Extras.java reads them; tests/android_app checks the two agree)
   -> the app writes <RESULT_DIR>/<id>.json (atomically: temp name, then rename) and finishes.
 """
@@ -31,6 +32,7 @@ DEVICE_DIR = "/data/local/tmp/cloformer"
 RESULT_DIR = f"/sdcard/Android/data/{PACKAGE}/files/results"
 APK_HINT = "adb install android_app/build/cloformer-bench.apk (see android_app/README.md)"
 POLL_SECONDS = 1.0
+SUFFIXES = tuple(dict.fromkeys(t.suffix for t in for_app("android")))  # the files the app runs (.onnx: two targets)
 
 
 class DeviceError(CommandError):
@@ -64,7 +66,8 @@ def attached(serials: list[str]) -> list[str]:
     return serials or ready
 
 
-def start_extras(artifact: str, run_id: str, serial: str, protocol: Protocol, threads: int) -> list[str]:
+def start_extras(artifact: str, run_id: str, serial: str, protocol: Protocol, threads: int,
+                 backend: str | None = None) -> list[str]:
     """The intent extras of one headless run (`am start ... <these>`)."""
     extras = ["--es", "artifact", artifact, "--es", "run_id", run_id, "--es", "serial", serial,
               "--ei", "warmup", str(protocol.warmup), "--ei", "rounds", str(protocol.rounds),
@@ -72,16 +75,19 @@ def start_extras(artifact: str, run_id: str, serial: str, protocol: Protocol, th
               "--ef", "cooldown_seconds", str(protocol.cooldown_seconds)]
     if protocol.sustained_seconds:
         extras += ["--ef", "sustained_seconds", str(protocol.sustained_seconds)]
+    if backend:
+        extras += ["--es", "backend", backend]
     return extras
 
 
-def run_on_device(serial: str, artifacts: list[Path], protocol: Protocol, threads: int, timeout: float,
+def run_on_device(serial: str, artifacts: dict[Path, str | None], protocol: Protocol, threads: int, timeout: float,
                   output: Path) -> list[Path]:
+    """`artifacts`: each with the backend the app must run it with (None: the app's default)."""
     if PACKAGE not in _adb("shell", "pm", "path", PACKAGE, serial=serial):
         raise DeviceError(f"{serial}: the benchmark app ({PACKAGE}) is not installed; {APK_HINT}")
     _adb("shell", "mkdir", "-p", DEVICE_DIR, serial=serial)
     written = []
-    for artifact in artifacts:
+    for artifact, backend in artifacts.items():
         on_device = f"{DEVICE_DIR}/{artifact.name}"
         _adb("push", str(artifact), on_device, serial=serial)
         _adb("push", str(manifest_path(artifact)), on_device + ".json", serial=serial)
@@ -92,8 +98,8 @@ def run_on_device(serial: str, artifacts: list[Path], protocol: Protocol, thread
                 _adb("push", str(file), f"{DEVICE_DIR}/{bundle.name}/{file.name}", serial=serial)
         run_id = uuid.uuid4().hex[:12]
         remote = f"{RESULT_DIR}/{run_id}.json"
-        _adb("shell", "am", "start", "-W", "-n", ACTIVITY, *start_extras(on_device, run_id, serial, protocol, threads),
-             serial=serial)
+        _adb("shell", "am", "start", "-W", "-n", ACTIVITY,
+             *start_extras(on_device, run_id, serial, protocol, threads, backend), serial=serial)
         deadline = time.monotonic() + timeout
         while remote not in _adb("shell", f"ls {remote} 2>/dev/null || true", serial=serial):
             if time.monotonic() > deadline:
@@ -118,14 +124,17 @@ def run(artifacts: list[Path], serials: list[str], protocol: Protocol, threads: 
     """Every artifact on every device, devices in parallel; returns the result files and one
     line per failed device (a failure on one device does not stop the others)."""
     runs = for_app("android")
-    for artifact in artifacts:
-        if load_manifest(artifact).target not in runs:  # every manifest checked before any device is touched
-            raise UsageError(f"{artifact}: the Android app runs {', '.join(t.suffix for t in runs)} artifacts "
+    backends = {}
+    for artifact in artifacts:  # every manifest checked before any device is touched
+        target = load_manifest(artifact).target
+        if target not in runs:
+            raise UsageError(f"{artifact}: the Android app runs {', '.join(SUFFIXES)} artifacts "
                              "(made by cloformer-export, with their manifest beside them)")
+        backends[artifact] = target.app_backend
     devices = attached(serials)
     written, failures = [], []
     with ThreadPoolExecutor(max_workers=len(devices)) as pool:
-        futures = {serial: pool.submit(run_on_device, serial, artifacts, protocol, threads, timeout, output)
+        futures = {serial: pool.submit(run_on_device, serial, backends, protocol, threads, timeout, output)
                    for serial in devices}
         for serial, future in futures.items():
             try:

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..export.api import (TARGETS, CommandError, ExportRequest, UsageError, UsageParser, export, for_app,
+from ..export.api import (TARGETS, CommandError, ExportRequest, UsageError, UsageParser, export,
                           parse_size, quiet_libraries, run_cli)
 from ..models import DEFAULT_MODEL, list_models
 from . import compare as comparing
@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("android", help="run artifacts in the companion app on attached Android devices (adb)")
     a.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT",
-                   help=" / ".join(t.suffix for t in for_app("android")) + " with its manifest")
+                   help=" / ".join(android.SUFFIXES) + " with its manifest")
     _device_flags(a)
 
     r = sub.add_parser("arm64", help="run artifacts on ARM64 kernels under qemu-user: outputs checked, guest "

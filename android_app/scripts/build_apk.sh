@@ -66,6 +66,7 @@ public final class BuildConfig {
     public static final String EXECUTORCH_VERSION = "react-native-executorch-0.8.5";
     public static final String ONNXRUNTIME_VERSION = "not shipped";
     public static final String LITERT_VERSION = "not shipped";
+    public static final String QNN_RUNTIME_VERSION = "not shipped";
 }
 JAVA
 

@@ -42,6 +42,7 @@ class Target(ABC):
     result_runtime: str
     runtime_package: str
     apps: tuple[str, ...] = ()      # companion apps that run its artifacts ("android", "ios")
+    app_backend: str | None = None  # the backend the apps must run it with (None: theirs for the file type)
     packages: tuple[str, ...] = ()  # distributions whose versions its manifests record
     loggers: tuple[str, ...] = ()   # its libraries' loggers, kept to errors (their notices are not the user's)
     # Deploy-form passes this target takes, in order (see export/rewrites/): each listed pass

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from cloformer.export.inputs import preprocess
+from cloformer.export.api import TARGETS
 from cloformer.runtime_bench import android
 from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.compare import compare
@@ -75,14 +76,19 @@ def test_results_follow_the_schema_and_merge(classpath, tmp_path):
     assert "missing.pte: missing or unreadable" in table and table.count("| JVM test (android) |") == 3
 
 
-@pytest.mark.parametrize("protocol", [Protocol(), Protocol(warmup=3, rounds=2, iterations=20, sustained_seconds=12.5,
-                                                           cooldown_seconds=1.5)])
-def test_the_app_reads_the_extras_cloformer_bench_android_sends(classpath, protocol):
-    extras = android.start_extras("/data/local/tmp/cloformer/m.pte", "a1b2c3", "R5CT", protocol, threads=2)
+@pytest.mark.parametrize(("protocol", "backend"), [
+    (Protocol(), None),
+    (Protocol(warmup=3, rounds=2, iterations=20, sustained_seconds=12.5, cooldown_seconds=1.5), None),
+    (Protocol(), TARGETS["qnn"].app_backend),  # a QNN context model: the QNN EP, named by its target
+])
+def test_the_app_reads_the_extras_cloformer_bench_android_sends(classpath, protocol, backend):
+    extras = android.start_extras("/data/local/tmp/cloformer/m.pte", "a1b2c3", "R5CT", protocol, threads=2,
+                                  backend=backend)
     parsed = json.loads(fixture(classpath, "extras", *extras))
     assert parsed == {"artifact": "/data/local/tmp/cloformer/m.pte", "run_id": "a1b2c3", "serial": "R5CT", "threads": 2,
                       "warmup": protocol.warmup, "rounds": protocol.rounds, "iterations": protocol.iterations,
-                      "sustained_seconds": protocol.sustained_seconds, "cooldown_seconds": protocol.cooldown_seconds}
+                      "sustained_seconds": protocol.sustained_seconds, "cooldown_seconds": protocol.cooldown_seconds,
+                      "backend": backend}
 
 
 @pytest.mark.parametrize("perturbation", [0.0, 0.01])

@@ -4,6 +4,9 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
+from cloformer.export.api import TARGETS
 from cloformer.runtime_bench import android
 
 ROOT = Path(__file__).parents[2]
@@ -24,6 +27,21 @@ def test_runtime_versions_match_the_python_pins():
     build = (APP / "app" / "build.gradle").read_text()
     assert all(f"libs.{name}.android" in build for name in ("executorch", "onnxruntime", "litert", "litert.gpu"))
     assert not re.search(r"['\"][\w.-]+:[\w.-]+:\d", build)
+
+
+def test_qnn_runtime_is_the_one_the_python_side_compiles_with():
+    """The app's QNN plugin is the exporter's onnxruntime-qnn, and its QNN runtime at least as new as
+    the QNN SDK that compiles the context binaries (older cannot load them: core/Qnn.java)."""
+    versions = tomllib.loads((APP / "gradle" / "libs.versions.toml").read_text())["versions"]
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["qnn"]
+    assert any(d.startswith(f"onnxruntime-qnn=={versions['onnxruntime-qnn']};") for d in extra), extra
+    build = (APP / "app" / "build.gradle").read_text()
+    assert "libs.onnxruntime.qnn.android" in build and "libs.qnn.runtime.android" in build
+    qnn = pytest.importorskip("onnxruntime_qnn", reason="the qnn extra is not installed")
+    sdk = tuple(int(v) for v in qnn.build_and_package_info.qnn_version.split(".")[:2])
+    assert tuple(int(v) for v in versions["qnn-runtime"].split(".")[:2]) >= sdk
+    java = (APP / "app/src/main/java/org/cloformer/bench/core/Qnn.java").read_text()
+    assert f'BACKEND = "{TARGETS["qnn"].app_backend}"' in java  # the extra cloformer-bench sends
 
 
 def test_gradle_project_shape():

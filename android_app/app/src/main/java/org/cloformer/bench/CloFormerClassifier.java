@@ -8,6 +8,7 @@ import org.cloformer.bench.core.BenchmarkException;
 import org.cloformer.bench.core.BenchmarkJob;
 import org.cloformer.bench.core.Manifest;
 import org.cloformer.bench.core.Preprocess;
+import org.cloformer.bench.core.Qnn;
 import org.cloformer.bench.core.Runner;
 import org.cloformer.bench.core.TopK;
 import org.cloformer.bench.runners.Runners;
@@ -40,8 +41,9 @@ public final class CloFormerClassifier implements AutoCloseable {
     public static CloFormerClassifier load(File artifact, String runtime, String backend, int threads)
             throws BenchmarkException {
         Manifest manifest = Manifest.read(artifact);
-        Runner runner = new Runners().create(runtime, backend);
+        Runner runner = new Runners().create(runtime, Qnn.backendFor(manifest, backend));
         try {
+            Qnn.check(manifest, runner, new AndroidPlatform(null).device().optString("soc", null));
             runner.load(artifact, manifest, threads);
         } catch (BenchmarkException | RuntimeException e) {
             runner.close();

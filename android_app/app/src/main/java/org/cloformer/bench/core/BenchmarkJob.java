@@ -100,9 +100,10 @@ public final class BenchmarkJob {
                         + "manifest's " + manifest.sha256.substring(0, Math.min(12, manifest.sha256.length()))
                         + "…; push the artifact and the manifest from the same export");
             }
-            runner = runners.create(runtime, request.backend);
+            runner = runners.create(runtime, Qnn.backendFor(manifest, request.backend));
             JSONObject rt = result.getJSONObject("runtime");
             rt.put("name", runner.runtime()).put("version", runner.version());
+            Qnn.check(manifest, runner, platform.device().optString("soc", null));
             platform.resetPeakRss();
             long start = clock.nanoTime();
             runner.load(request.artifact, manifest, request.threads);

@@ -28,6 +28,26 @@ public final class Manifest {
     public final JSONObject check;
     /** Class names in index order (cloformer-export --labels), or null: then classes show as indices. */
     public final String[] labels;
+    /** The `qnn` section of a QNN context model (target qnn), or null. */
+    public final QnnContext qnn;
+
+    /** What the QNN target records of the binary it compiled (export/targets/qnn.py). */
+    public static final class QnnContext {
+        /** The SoC it was compiled for, e.g. SM8650, and its marketing name. */
+        public final String soc;
+        public final String socName;
+        /** The QNN SDK that compiled it, as the EPContext node records it, e.g. v2.51.0.260929181845. */
+        public final String sdkVersion;
+        /** The EP's compatibility string (model metadata ep_compatibility_info.QNNExecutionProvider). */
+        public final String compatibility;
+
+        QnnContext(JSONObject json) throws JSONException {
+            soc = json.getString("soc");
+            socName = json.getString("soc_name");
+            sdkVersion = json.getString("ep_sdk_version");
+            compatibility = json.getString("compatibility");
+        }
+    }
 
     private Manifest(JSONObject json) throws JSONException, BenchmarkException {
         model = json.getString("model");
@@ -51,6 +71,7 @@ public final class Manifest {
         scale = (float) pre.getDouble("scale");
         cropFraction = pre.optDouble("crop_fraction", 0.875);
         check = json.getJSONObject("check");
+        qnn = json.has("qnn") ? new QnnContext(json.getJSONObject("qnn")) : null;
         JSONArray names = json.optJSONArray("labels");
         labels = names == null ? null : new String[names.length()];
         for (int i = 0; labels != null && i < labels.length; i++) {

@@ -21,6 +21,11 @@ public interface Runner extends AutoCloseable {
     @Override
     void close();
 
+    /** The QNN runtime (major.minor.patch) this runner loads QNN context binaries with, or null if it runs none. */
+    default String qnnRuntimeVersion() {
+        return null;
+    }
+
     /** Makes the runner a benchmark asks for: unknown runtimes and backends fail with the valid choices. */
     interface Factory {
         Runner create(String runtime, String backend) throws BenchmarkException;

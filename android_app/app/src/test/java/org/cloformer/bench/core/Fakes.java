@@ -75,6 +75,9 @@ final class Fakes {
         boolean closed;
         String failOnLoad;
         double perturbation;
+        String runtime = "executorch";
+        String qnnRuntime; // the QNN runtime it carries (null: none, as ExecuTorch's XNNPACK)
+        String backendAsked;
         private Check.Bundle bundle;
 
         FakeRunner(int outputs) {
@@ -88,7 +91,12 @@ final class Fakes {
 
         @Override
         public String runtime() {
-            return "executorch";
+            return runtime;
+        }
+
+        @Override
+        public String qnnRuntimeVersion() {
+            return qnnRuntime;
         }
 
         @Override
@@ -98,7 +106,7 @@ final class Fakes {
 
         @Override
         public String backend() {
-            return "xnnpack";
+            return backendAsked != null ? backendAsked : "xnnpack";
         }
 
         @Override
@@ -143,15 +151,29 @@ final class Fakes {
         };
     }
 
+    /** A factory that makes `runner` for any runtime, remembering the backend asked for. */
+    static Runner.Factory anyRuntime(final FakeRunner runner) {
+        return (runtime, backend) -> {
+            runner.runtime = runtime;
+            runner.backendAsked = backend;
+            return runner;
+        };
+    }
+
     static final Platform PLATFORM = platform(null);
 
     static Platform platform(final String serial) {
+        return platform(serial, "x86_64");
+    }
+
+    /** `soc` as the app's device.soc: "QTI SM8650" (maker and model, API 31+) or one word (Build.HARDWARE). */
+    static Platform platform(final String serial, final String soc) {
         return new Platform() {
             @Override
             public JSONObject device() {
                 try {
                     return new JSONObject().put("kind", "android").put("model", "JVM test").put("os", "Linux")
-                            .put("soc", "x86_64").put("cores", 2).put("serial", serial == null ? JSONObject.NULL : serial);
+                            .put("soc", soc).put("cores", 2).put("serial", serial == null ? JSONObject.NULL : serial);
                 } catch (JSONException e) {
                     throw new IllegalStateException(e);
                 }

@@ -75,7 +75,8 @@ public final class Fixture {
                         .put("serial", e.serial).put("threads", e.request.threads).put("warmup", p.warmup)
                         .put("rounds", p.rounds).put("iterations", p.iterations)
                         .put("sustained_seconds", p.sustainedSeconds == null ? JSONObject.NULL : p.sustainedSeconds)
-                        .put("cooldown_seconds", p.cooldownSeconds));
+                        .put("cooldown_seconds", p.cooldownSeconds)
+                        .put("backend", e.request.backend == null ? JSONObject.NULL : e.request.backend));
                 break;
             }
             case "headless": {
