@@ -46,6 +46,16 @@ def test_int8_runs_on_the_npu_but_the_graph_input_quantize_and_output_dequantize
     assert manifest["parity"]["status"] == "pass" and manifest["fidelity"]["sqnr_db"] > 20
 
 
+def test_an_int8_only_npu_gets_every_op_quantized(tmp_path):
+    """The 8s Gen 3's HTP refuses float ops: the whole graph is quantized (GELU fused first)."""
+    _, manifest = export(tmp_path, "--target", "qnn", "--soc", "SM8635", "--precision", "int8", "--input-size", "64")
+    [htp] = manifest["placement"]
+    assert sorted(item["op"] for item in htp["off"]) == ["DequantizeLinear", "QuantizeLinear"]
+    assert manifest["qnn"]["quantized"] == "every op" and manifest["qnn"]["htp_arch"] == 73
+    assert "Gelu" in manifest["ops"] and "Erf" not in manifest["ops"]
+    assert manifest["parity"]["status"] == "pass" and manifest["fidelity"]["sqnr_db"] > 25
+
+
 def test_a_context_for_another_soc_is_refused_not_emulated(qnn_fp16):
     """The emulator would run an SM8650 binary under any SoC's options; a phone would not."""
     path, _ = qnn_fp16
@@ -78,6 +88,8 @@ def test_a_damaged_context_binary_is_one_line(qnn_fp16, tmp_path):
          "the NPU) or int8"),
     (["--precision", "fp16", "--soc", "SM9999"], "argument --soc: invalid choice: 'SM9999' (choose from 'SM8450'"),
     (["--precision", "int8", "--calibration-dir", "{empty}"], "has 0 readable image(s)"),
+    (["--precision", "fp16", "--soc", "SM8635"], "--precision fp16 is not available for --target qnn_sm8635: the NPU "
+                                                 "of SM8635 (Snapdragon 8s Gen 3) computes int8 only: use --precision int8"),
 ])
 def test_bad_settings_are_one_line(tmp_path, capsys, args, message):
     (tmp_path / "empty").mkdir()
