@@ -32,7 +32,7 @@ DEVICE_DIR = "/data/local/tmp/cloformer"
 RESULT_DIR = f"/sdcard/Android/data/{PACKAGE}/files/results"
 APK_HINT = "adb install android_app/build/cloformer-bench.apk (see android_app/README.md)"
 POLL_SECONDS = 1.0
-SUFFIXES = tuple(dict.fromkeys(t.suffix for t in for_app("android")))  # the files the app runs (.onnx: two targets)
+SUFFIXES = tuple(dict.fromkeys(t.suffix for t in for_app("android")))  # the file types the app runs, each once
 
 
 class DeviceError(CommandError):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from ..console import native_output_silenced
 from ..errors import ExportError, Unverifiable
 from ..options import Options, option
 from .base import TARGETS, Rows, Target, missing_modules, op_counts, ops_summary, register
@@ -97,7 +98,8 @@ def _session(model: str | bytes, soc: Soc, precision: str, compile_to: Path | No
         options.update(enable_htp_prepare_only="1", dump_json_qnn_graph="1",
                        json_qnn_graph_dir=str(_dump_dir(compile_to)))
     so.add_provider_for_devices(devices, options)
-    return ort.InferenceSession(model, sess_options=so)
+    with native_output_silenced(stdout=True):  # libQnnHtp's own notices (its errors come back as exceptions)
+        return ort.InferenceSession(model, sess_options=so)
 
 
 def _quantize_every_op(path: Path, request) -> None:
@@ -145,7 +147,8 @@ class QnnTarget(Target):
     suffix = ".onnx"
     runtime = "QNN HTP emulator (onnxruntime-qnn)"
     summary = "Snapdragon NPU: ONNX compiled into a QNN EP-context model for one SoC; parity in QNN's HTP emulator"
-    precision_summary = "fp16: the fp32 graph run in fp16 on the HTP; int8: the ONNX target's QDQ graph"
+    precision_summary = ("fp16: the fp32 graph run in fp16 on the HTP; int8: the ONNX target's QDQ graph, every op "
+                         "quantized for an int8-only NPU")
     Options = QnnOptions
     measures_latency = False  # the emulator's time says nothing about a phone
     in_all = False  # a minute or more of emulation per export (module docstring)
@@ -157,7 +160,8 @@ class QnnTarget(Target):
     packages = ("onnxruntime", "onnxruntime-qnn")
     # Chosen on the compiled graph (XXS 224x224 fp16, SM8650; README "QNN"): GroupNorm as means instead of
     # the ONNX target's InstanceNormalization form takes 25 of 185 layout Transposes and 1.9 MB off the
-    # context and compiles 5x faster; fold_batchnorm, separate_qkv and split_depthwise add ops, nothing else.
+    # context and compiles 5x faster; fold_batchnorm changes nothing here, separate_qkv and split_depthwise
+    # only add ops.
     passes = ("groupnorm_as_mean", "fold_norm_affine", "local_qkv_slices", "global_attention_bmm")
 
     def precisions(self, request) -> tuple[str, ...]:

@@ -83,6 +83,26 @@ def test_a_damaged_context_binary_is_one_line(qnn_fp16, tmp_path):
         TARGETS["qnn"].runner(plain, "SM8650")
 
 
+def test_diagnose_runs_each_module_compiled_alone_in_the_emulator(qnn_fp16):
+    from cloformer.export.diagnose_cli import run
+
+    path, _ = qnn_fp16
+    _, [diagnosis] = run([path], quiet=True)
+    assert diagnosis.reason is None and len(diagnosis.rows) == 14  # patch embed, 12 blocks, head
+    assert not diagnosis.diverged and min(row["sqnr_db"] for row in diagnosis.rows.values()) > 45
+
+
+def test_cloformer_bench_android_runs_it_on_the_qnn_backend(qnn_fp16, fake_adb, tmp_path):
+    """The artifact goes to the app with the backend its target names (the app: core/Qnn.java)."""
+    from cloformer.runtime_bench.cli import main as bench
+
+    path, _ = qnn_fp16
+    root = fake_adb("s24:ok")
+    assert bench(["android", str(path), "--output", str(tmp_path / "results"), "--timeout", "5"]) == 0
+    [start] = [line for line in (root / "calls.log").read_text().splitlines() if " am start " in line]
+    assert "--es backend qnn" in start
+
+
 @pytest.mark.parametrize("args, message", [
     ([], "--precision fp32 is not available for --target qnn_sm8650: it takes fp16 (the fp32 graph in fp16 on "
          "the NPU) or int8"),
