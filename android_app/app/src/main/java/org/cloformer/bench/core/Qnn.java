@@ -6,9 +6,9 @@ import java.util.regex.Pattern;
 /**
  * What a QNN context model (cloformer-export --target qnn: an .onnx whose graph is one binary compiled
  * for one Snapdragon SoC) needs before it loads. It runs only on ONNX Runtime's QNN execution provider;
- * the QNN runtime this app ships must be at least as new as the SDK that compiled it (else the EP
- * refuses the binary, or a runtime that took it would recompile the graph on the phone, which is not
- * what was exported and checked); and the phone's SoC must be the one it was compiled for.
+ * the QNN runtime this app ships must be at least as new as the SDK that compiled it (the EP refuses a
+ * binary from a newer one); and the phone's SoC must be the one it was compiled for (on another, the
+ * binary is not what was exported and checked, even where the EP would still run it).
  */
 public final class Qnn {
     /** The backend name: OrtRunner's QNN execution provider. */
