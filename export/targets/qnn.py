@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from ..console import native_output_silenced
-from ..errors import ExportError, Unverifiable
+from ..errors import ExportError, Unverifiable, shortened
 from ..options import Options, option
 from .base import TARGETS, Rows, Target, missing_modules, op_counts, ops_summary, register
 from .onnx import INPUT_NAME, calibration_reader
@@ -57,8 +57,9 @@ def compiled_for(compatibility: str) -> tuple[int, int]:
     """(htp_arch, soc_model) a context was compiled for, from the EP's compatibility string
     `v2:<backend>:<sdk>:<backend api>:<htp arch>:<soc model>:<vtcm MB>:<user driver>`."""
     fields = compatibility.split(":")
-    if len(fields) != 8 or fields[0] != "v2":
-        raise ValueError(f"unknown QNN compatibility format {compatibility!r}")
+    if len(fields) != 8 or fields[0] != "v2":  # another onnxruntime-qnn's format: a user's file, not a bug here
+        raise ExportError(f"the QNN context's compatibility record {shortened(compatibility)!r} is not the v2 format "
+                          "onnxruntime-qnn 2.7 writes: re-export it with this cloformer")
     return int(fields[4]), int(fields[5])
 
 

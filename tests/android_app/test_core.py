@@ -6,8 +6,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from cloformer.export.inputs import preprocess
 from cloformer.export.api import TARGETS
+from cloformer.export.inputs import preprocess
 from cloformer.runtime_bench import android
 from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.compare import compare

@@ -76,6 +76,11 @@ def test_a_damaged_context_binary_is_one_line(qnn_fp16, tmp_path):
                                           r"binary \(Failed to load from EpContext model. Failed to get context "
                                           r"binary info.\); the file is damaged: re-export it$"):
         TARGETS["qnn"].runner(damaged, "SM8650")
+    foreign = tmp_path / "foreign.onnx"
+    next(p for p in model.metadata_props if p.key == COMPATIBILITY_KEY).value = "v3:6:2.60.0"
+    onnx.save(model, str(foreign))
+    with pytest.raises(ExportError, match=r"^the QNN context's compatibility record 'v3:6:2.60.0' is not the v2 format"):
+        TARGETS["qnn"].runner(foreign, "SM8650")
     plain = tmp_path / "plain.onnx"
     del model.metadata_props[:]
     onnx.save(model, str(plain))

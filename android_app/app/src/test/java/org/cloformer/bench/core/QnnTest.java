@@ -28,7 +28,12 @@ public class QnnTest {
     }
 
     private static JSONObject run(File artifact, Fakes.FakeRunner runner, String deviceSoc) {
-        BenchmarkJob.Request request = new BenchmarkJob.Request(artifact, null, null, 4, Protocol.defaults());
+        return run(artifact, runner, deviceSoc, null);
+    }
+
+    /** A headless run as the extras ask for it (`backend` null: none given). */
+    private static JSONObject run(File artifact, Fakes.FakeRunner runner, String deviceSoc, String backend) {
+        BenchmarkJob.Request request = new BenchmarkJob.Request(artifact, null, backend, 4, Protocol.defaults());
         return BenchmarkJob.run(request, Fakes.anyRuntime(runner), Fakes.platform(null, deviceSoc),
                 new Fakes.TickingClock(1_000_000), Fakes.NO_PROGRESS);
     }
@@ -84,9 +89,7 @@ public class QnnTest {
     @Test
     public void aRunnerWithoutQnnRefusesAContextModel() throws Exception {
         Fakes.FakeRunner runner = runner(null);
-        BenchmarkJob.Request request = new BenchmarkJob.Request(contextModel(), null, "cpu", 4, Protocol.defaults());
-        JSONObject result = BenchmarkJob.run(request, Fakes.anyRuntime(runner), Fakes.platform(null, "QTI SM8650"),
-                new Fakes.TickingClock(1_000_000), Fakes.NO_PROGRESS);
+        JSONObject result = run(contextModel(), runner, "QTI SM8650", "cpu");
         assertEquals("this artifact is a QNN context model for SM8650 (Snapdragon 8 Gen 3), which only ONNX Runtime's "
                 + "QNN execution provider runs; onnxruntime cpu cannot: run it with backend qnn", refusal(result, runner));
         assertEquals("cpu", runner.backendAsked);
