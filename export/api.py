@@ -7,6 +7,8 @@ from .check import bundle_path as check_bundle
 from .check import read as read_check
 from .check import run as run_check
 from .console import Progress
+from .contracts import load as load_contract
+from .contracts.protocol import Protocol, measure, summarize
 from .errors import (CommandError, ExportError, ManifestError, Unverifiable, UsageError, UsageParser, run_cli,
                      shortened)
 from .fidelity import logits as batched_logits
@@ -16,10 +18,11 @@ from .manifest import Manifest, eager_model, manifest_path
 from .manifest import load as load_manifest
 from .pipeline import run as export
 from .request import ExportRequest, parse_size
-from .targets import TARGETS, Target, for_app, quiet_libraries, result_runtimes
+from .targets import TARGETS, Guest, Target, for_app, quiet_libraries, reference_runtime, result_runtimes
 
-__all__ = ["CHECK_FAILED", "TARGETS", "CheckCase", "CommandError", "ExportError", "ExportRequest", "Manifest", "ManifestError",
-           "Progress", "Target", "Unverifiable", "UsageError", "UsageParser", "batched_logits", "check_absent",
-           "check_bundle", "commit", "eager_model", "export", "for_app", "json_object", "load_manifest",
-           "manifest_path", "parity_inputs", "parse_size", "preprocess", "preprocessing", "quiet_libraries", "random_input",
-           "read_check", "result_runtimes", "run_check", "run_cli", "sha256", "shortened", "staged"]
+__all__ = ["CHECK_FAILED", "TARGETS", "CheckCase", "CommandError", "ExportError", "ExportRequest", "Guest", "Manifest",
+           "ManifestError", "Progress", "Protocol", "Target", "Unverifiable", "UsageError", "UsageParser",
+           "batched_logits", "check_absent", "check_bundle", "commit", "eager_model", "export", "for_app", "json_object",
+           "load_contract", "load_manifest", "manifest_path", "measure", "parity_inputs", "parse_size", "preprocess",
+           "preprocessing", "quiet_libraries", "random_input", "read_check", "reference_runtime", "result_runtimes",
+           "run_check", "run_cli", "sha256", "shortened", "staged", "summarize"]

@@ -9,10 +9,9 @@ from .errors import UsageError, UsageParser, run_cli
 from .pipeline import run
 from .report import report
 from .request import ExportRequest, parse_size
-from .targets import TARGETS, flags, quiet_libraries
+from .targets import TARGETS, default, flags, quiet_libraries
 
 PROG = "cloformer-export"
-DEFAULT_TARGET = "coreml"
 
 
 def _epilog() -> str:
@@ -31,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
                     epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=DEFAULT_MODEL, choices=list_models(), help=f"variant (default {DEFAULT_MODEL})")
     p.add_argument("--target", default=None, choices=[*TARGETS, "all"],
-                   help=f"artifact format (default {DEFAULT_TARGET}; with --report: all); all: every target but "
+                   help=f"artifact format (default {default().name}; with --report: all); all: every target but "
                         f"{', '.join(n for n, t in TARGETS.items() if not t.in_all)} (ask for those by name)")
     p.add_argument("--input-size", default="224", metavar="N|HxW",
                    help="input size, multiples of 32 (default 224)")
@@ -60,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="after each parity check, compare the artifact with eager module by module and print the "
                         "table (as cloformer-diagnose does); on a parity failure this names the diverging module")
     p.add_argument("--report", action="store_true",
-                   help="export naive and deploy form of each target and print them side by side, with host latency")
+                   help="export naive and deploy form of each target and print them side by side, with the latency on this "
+                        "machine of those that run here")
     p.add_argument("--overwrite", action="store_true", help="replace existing artifacts and manifests")
     p.add_argument("--quiet", action="store_true", help="print only the artifact paths")
     return p
@@ -73,7 +73,7 @@ def request_from_args(argv: list[str] | None = None) -> tuple[ExportRequest, boo
         raise UsageError("--report compares the naive graph with the deploy form: drop --no-rewrite")
     height, width = parse_size(args.input_size)
     given = {flag.dest: getattr(args, flag.dest) for flag in flags().values() if getattr(args, flag.dest) is not None}
-    target = args.target or ("all" if args.report else DEFAULT_TARGET)
+    target = args.target or ("all" if args.report else default().name)
     targets = tuple(name for name, t in TARGETS.items() if t.in_all) if target == "all" else (target,)
     options = {name: TARGETS[name].Options(**{f.dest: given[f.dest] for f in TARGETS[name].Options.flags()
                                               if f.dest in given}) for name in targets}

@@ -23,8 +23,8 @@ def staged(final: Path) -> Iterator[Path]:
     """Yield a hidden temp path beside `final`; the caller writes there and calls
     `commit(tmp, final)` when done. Whatever is left at the temp path is removed on exit,
     so a failed or interrupted export leaves nothing behind."""
-    # Keep the suffix: some writers (coremltools) insist on it. Process and thread in the name: threads
-    # writing the same final name (cloformer-bench android, one per device) must not share a temp file.
+    # Keep the suffix: some converters insist on it. Process and thread in the name: threads writing the
+    # same final name (a platform running devices in parallel) must not share a temp file.
     tmp = final.with_name(f".{final.stem}.tmp-{os.getpid()}-{threading.get_ident()}{final.suffix}")
     remove(tmp)
     try:
@@ -35,7 +35,7 @@ def staged(final: Path) -> Iterator[Path]:
 
 def commit(tmp: Path, final: Path, overwrite: bool) -> None:
     """Move `tmp` into place. `os.replace` is atomic for files; a directory bundle
-    (`.mlpackage`) replaces an existing one only when `overwrite` allows it."""
+    (a directory artifact) replaces an existing one only when `overwrite` allows it."""
     if final.exists():
         if not overwrite:
             raise FileExistsError(final)

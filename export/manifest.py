@@ -1,33 +1,65 @@
 """The export manifest, `<artifact>.json`: the contract read by the apps, the benchmark and the
-diagnosis, checked against `manifest.schema.json` when written and on every read.
+diagnosis, checked against its schema (contracts/manifest.schema.json, each target's own section
+typed by the target) when written and on every read.
 
 `load` is the one reader: it names the file and the field of anything wrong (a `ManifestError`,
 exit 2) and checks what a schema cannot: a known target whose suffix the artifact has, the
 artifact's sha256, the model's config, the target's options, and the artifact's own shapes."""
 from __future__ import annotations
 
+import copy
 import json
 import platform
 import re
 from dataclasses import dataclass
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jsonschema
 import torch
 
 from ..models import CONFIGS, ModelError, create_model
-from . import files
+from . import contracts, files
 from .errors import ManifestError, Unverifiable, UsageError, shortened
 from .inputs import preprocessing
 from .options import Options
 from .rewrites import PASSES
 from .targets import TARGETS, Target
 
-SCHEMA_VERSION = 1
-SCHEMA = json.loads(resources.files(__package__).joinpath("manifest.schema.json").read_text())
-_VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+if TYPE_CHECKING:  # request.py imports this module
+    from .request import ExportRequest
+
+SCHEMA_VERSION = 2
+CONTRACT = contracts.load("manifest.schema.json")
+SECTION = "section."  # the $defs that type each target's own section
 _FLAT_LIST = re.compile(r"\[\s+([^\[\]{}]*?)\s+\]")
+_VALIDATORS: dict[tuple[str, ...], jsonschema.Draft202012Validator] = {}
+
+
+def schema() -> dict:
+    """The manifest's JSON Schema: the contract's, with every registered target's section typed by
+    the target itself (`Target.section_schema`) and required exactly when it is the manifest's
+    target. The committed contract holds this for the built-in targets (tests/export/test_contracts.py)."""
+    composed = copy.deepcopy(CONTRACT)
+    composed["properties"] = {key: value for key, value in composed["properties"].items()
+                              if not value.get("$ref", "").startswith("#/$defs/" + SECTION)}
+    composed["$defs"] = {key: value for key, value in composed["$defs"].items() if not key.startswith(SECTION)}
+    composed["allOf"], composed["dependentSchemas"] = [], {}
+    for name, target in TARGETS.items():
+        composed["properties"][name] = {"$ref": f"#/$defs/{SECTION}{name}"}
+        composed["$defs"][SECTION + name] = target.section_schema()
+        composed["allOf"].append({"if": {"required": ["target"], "properties": {"target": {"const": name}}},
+                                  "then": {"required": [name]}})
+        composed["dependentSchemas"][name] = {"properties": {"target": {"const": name}}}  # no other's section
+    return composed
+
+
+def _validator() -> jsonschema.Draft202012Validator:
+    key = tuple(TARGETS)
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = jsonschema.Draft202012Validator(schema())
+    return _VALIDATORS[key]
 
 
 def manifest_path(artifact: Path) -> Path:
@@ -45,7 +77,7 @@ def versions() -> dict[str, str | None]:
     return found
 
 
-def describe(request, target: Target, artifact: Path, name: str, fields: dict, parity: dict, weights: dict,
+def describe(request: ExportRequest, target: Target, artifact: Path, name: str, fields: dict, parity: dict, weights: dict,
              export_seconds: float, parity_seconds: float) -> dict:
     """The manifest of one artifact (written at `artifact`, to be renamed to `name`); its
     options open the target's own section."""
@@ -70,6 +102,7 @@ def describe(request, target: Target, artifact: Path, name: str, fields: dict, p
         target.name: section,
         "parity": parity,
         "preprocessing": preprocessing(request.height, request.width),
+        "apps": {app: {"runner": run.runner, "backend": run.backend} for app, run in target.apps.items()},
         **({"labels": request.label_names()} if request.labels else {}),
     }
 
@@ -97,7 +130,11 @@ def _fail(source: object, where: str, problem: str) -> ManifestError:
 def validate(record: dict, source: object) -> tuple[Target, Options]:
     """Check a manifest's own content (schema, then what a schema cannot say); return the target
     and the options it records."""
-    error = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(record))
+    version = record.get("schema_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version != SCHEMA_VERSION:
+        raise _fail(source, "schema_version", f"{version} is not {SCHEMA_VERSION}, the version this cloformer reads; "
+                    "re-export the artifact with this cloformer")
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(record))
     if error is not None:
         raise _fail(source, ".".join(str(p) for p in error.absolute_path) or "(top level)", error.message)
     target = TARGETS.get(record["target"])

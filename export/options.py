@@ -29,6 +29,11 @@ class Flag:
     metavar: str | None
     needs: str | None
 
+    def json_schema(self) -> dict:
+        """This flag's values as JSON Schema (the manifest records them)."""
+        kind = {bool: "boolean", int: "integer", float: "number", str: "string"}[self.type]
+        return {"type": kind, **({"enum": list(self.choices)} if self.choices else {}), "description": self.help}
+
     def check(self, value: object) -> str | None:
         """Why `value` is not a value of this flag, or None."""
         if type(value) is not self.type:  # noqa: E721 (bool is not an int here)

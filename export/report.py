@@ -1,13 +1,13 @@
 """`cloformer-export --report`: naive graph vs deploy form, side by side, for each selected
-target: graph figures from the two manifests (each target's own rows), and host latency of every
-artifact that runs here, measured in one interleaved run (same threads, same input)."""
+target: graph figures from the two manifests (each target's own rows), and the latency of every
+artifact that runs on this machine, measured in one interleaved run (same threads, same input)."""
 from __future__ import annotations
 
 import dataclasses
 import os
 import statistics
 
-from ..runtime_bench.protocol import Protocol, measure
+from .contracts.protocol import Protocol, measure
 from . import manifest as manifests
 from .console import Progress
 from .errors import ExportError, Unverifiable

@@ -1,1 +1,2 @@
-"""cloformer-bench: one latency protocol for the host and the phones (see protocol.py)."""
+"""cloformer-bench: one latency protocol (export/contracts/protocol.py) on every platform
+(platforms/), one result schema, merged tables and plots."""

@@ -1,5 +1,5 @@
-"""`cloformer-bench compare`: results from host runs and the apps merged into one table
-(Markdown and CSV) and plots (PNG)."""
+"""`cloformer-bench compare`: results from every platform merged into one table (Markdown and CSV)
+and plots (PNG); counted runs (instructions, never a latency) in a table of their own."""
 from __future__ import annotations
 
 import csv
@@ -7,21 +7,23 @@ import io
 import os
 from pathlib import Path
 
-from ..export.api import commit, staged
+from ..export.api import commit, reference_runtime, staged
 from ..models import list_models
 from . import result as results
-from .arm64.runners import REFERENCE
 
 COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "threads", "median_ms", "vs_fp32", "p90_ms",
            "p99_ms", "trimmed_mean_ms", "std_ms", "min_ms", "first_ms", "load_ms", "peak_rss_mb", "n", "check", "valid")
-# Emulated runs (cloformer-bench arm64): guest instructions, never a latency, in a table of their own.
+# Counted runs (instructions under emulation), never a latency, in a table of their own.
 # ratio_X: this row's instructions / those of the matching X row (the fewest, if several match).
 COUNTED_COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "form", "instructions_M",
                    "ratio_fp32", "ratio_reference", "ratio_naive", "load_M", "check", "valid", "rewrites")
-COUNTED_LEGEND = ("Guest instructions per inference under emulation (not a latency). ratio_X: this row's "
-                  f"instructions / the matching X row's: same device, model and input; fp32: same runtime, backend "
-                  f"and form; reference: {REFERENCE}, same precision and form; naive: same runtime, backend and "
-                  "precision.\n")
+
+
+def counted_legend() -> str:
+    return ("Guest instructions per inference under emulation (not a latency). ratio_X: this row's "
+            f"instructions / the matching X row's: same device, model and input; fp32: same runtime, backend "
+            f"and form; reference: {reference_runtime()}, same precision and form; naive: same runtime, backend and "
+            "precision.\n")
 
 
 def _device(r: dict) -> str:
@@ -70,7 +72,7 @@ def _form(r: dict) -> str:
 
 
 def counted_rows(loaded: list[dict]) -> list[dict]:
-    """The emulated runs' table: instructions and their ratios to fp32, the reference runtime and the naive form."""
+    """The counted runs' table: instructions and their ratios to fp32, the reference runtime and the naive form."""
     def fields(o: dict) -> dict:
         return {"at": (o["device"]["model"], o["model"], results.input_label(o)), "runtime": o["runtime"]["name"],
                 "backend": o["runtime"]["backend"], "precision": o["precision"], "form": _form(o)}
@@ -93,7 +95,7 @@ def counted_rows(loaded: list[dict]) -> list[dict]:
             "device": _device(r), "model": r["model"], "input": results.input_label(r), "runtime": r["runtime"]["name"],
             "backend": r["runtime"]["backend"], "precision": r["precision"], "form": _form(r),
             "instructions_M": f"{ins['per_inference'] / 1e6:.1f}", "ratio_fp32": ratio(r, precision="fp32"),
-            "ratio_reference": ratio(r, runtime=REFERENCE, backend=None), "ratio_naive": ratio(r, form="naive"),
+            "ratio_reference": ratio(r, runtime=reference_runtime(), backend=None), "ratio_naive": ratio(r, form="naive"),
             "load_M": f"{ins['load'] / 1e6:.0f}", "check": _check(r),
             "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
             "rewrites": " ".join(ins["rewrites"])})
@@ -189,10 +191,10 @@ def _write(path: Path, text: str) -> Path:
 def compare(paths: list[Path], output: Path) -> tuple[str, list[Path]]:
     """Validate every file first (one bad file: `ResultError` naming it, nothing written), then
     write table.md, table.csv and the plots into `output` (and instructions.csv when there are
-    emulated runs: their table follows the latency table in table.md); return the Markdown and
+    counted runs: their table follows the latency table in table.md); return the Markdown and
     the files."""
     loaded = _sorted([results.load(p) for p in paths])
-    emulated = [r for r in loaded if r.get("instructions")]
+    counted_runs = [r for r in loaded if r.get("instructions")]
     loaded = [r for r in loaded if not r.get("instructions")]
     fp32 = {_same_run_but_precision(r): r["stats"]["median"] for r in loaded if r["precision"] == "fp32" and r["stats"]}
     rows = [row(r, fp32.get(_same_run_but_precision(r))) for r in loaded]
@@ -200,8 +202,8 @@ def compare(paths: list[Path], output: Path) -> tuple[str, list[Path]]:
     table, written = markdown(rows) if rows else "", []
     if rows:
         written.append(_write(output / "table.csv", csv_text(rows)))
-    if emulated:
-        counted = counted_rows(emulated)
-        table += ("\n" if table else "") + COUNTED_LEGEND + "\n" + markdown(counted, COUNTED_COLUMNS)
+    if counted_runs:
+        counted = counted_rows(counted_runs)
+        table += ("\n" if table else "") + counted_legend() + "\n" + markdown(counted, COUNTED_COLUMNS)
         written.append(_write(output / "instructions.csv", csv_text(counted, COUNTED_COLUMNS)))
     return table, [_write(output / "table.md", table), *written, *_plots(loaded, output)]

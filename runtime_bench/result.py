@@ -1,5 +1,5 @@
-"""The benchmark result: one JSON file per measurement, checked against `result.schema.json`
-(the contract shared with the Android and iOS apps)."""
+"""The benchmark result: one JSON file per measurement, checked against the result schema
+(export/contracts/result.schema.json: the contract shared with the companion apps)."""
 from __future__ import annotations
 
 import itertools
@@ -8,17 +8,16 @@ import math
 import os
 import re
 from datetime import datetime, timezone
-from importlib import resources
 from importlib.metadata import version
 from pathlib import Path
 
 import jsonschema
 
-from ..export.api import CHECK_FAILED, UsageError, json_object, result_runtimes, shortened, staged
-from .protocol import Protocol, summarize
+from ..export.api import (CHECK_FAILED, Protocol, UsageError, json_object, load_contract, result_runtimes, shortened,
+                          staged, summarize)
 
 SCHEMA_VERSION = 1
-SCHEMA = json.loads(resources.files(__package__).joinpath("result.schema.json").read_text())
+SCHEMA = load_contract("result.schema.json")
 _VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 
@@ -83,7 +82,7 @@ def new(*, load_ms: float, measured: dict, memory: dict, **context) -> dict:
 
 
 def counted(*, instructions: dict, **context) -> dict:
-    """An emulated run's result: instructions (`instructions` in the schema), never a latency;
+    """A counted run's result (instructions under qemu: `instructions` in the schema), never a latency;
     the protocol says how many inferences ran uncounted (warmup) and counted (iterations)."""
     failed = [CHECK_FAILED + context["check"]["reason"]] if context["check"]["status"] == "fail" else []
     result = _base(**context, reasons=failed) | {
@@ -116,7 +115,7 @@ def write(result: dict, directory: Path) -> Path:
             path = directory / (name if n == 1 else name.replace(".json", f"_{n}.json"))
             try:
                 # A hard link claims the name atomically and fails if it is taken: two devices of the
-                # same model finishing in the same second (threads of cloformer-bench android) cannot
+                # same model finishing in the same second (threads of a platform running devices in parallel) cannot
                 # both pass an exists() check and then overwrite each other.
                 os.link(tmp, path)
                 return path

@@ -23,10 +23,10 @@ import torch
 from cloformer.export.api import CHECK_FAILED
 from cloformer.export.cli import main
 from cloformer.models import create_model
-from cloformer.runtime_bench import android
-from cloformer.runtime_bench.arm64.userland import HOST_TOOLS, debian_mirror
+from cloformer.runtime_bench.platforms import android
+from cloformer.runtime_bench.platforms.arm64.userland import HOST_TOOLS, debian_mirror
 from cloformer.runtime_bench import result as results
-from cloformer.runtime_bench.protocol import Protocol, intervals, invalid_reasons, summarize
+from cloformer.export.contracts.protocol import Protocol, intervals, invalid_reasons, summarize
 
 ROOT = Path(__file__).parents[1]
 CACHE = Path(os.environ.get("CLOFORMER_CACHE", Path.home() / ".cache" / "cloformer"))
@@ -194,7 +194,7 @@ def fake_adb(tmp_path, monkeypatch):
     bin_dir.mkdir()
     root.mkdir()
     adb = bin_dir / "adb"
-    adb.write_text(f"#!{sys.executable}\n" + (ROOT / "tests" / "runtime_bench" / "fake_adb.py").read_text())
+    adb.write_text(f"#!{sys.executable}\n" + (ROOT / "tests" / "runtime_bench" / "platforms" / "fake_adb.py").read_text())
     adb.chmod(adb.stat().st_mode | stat.S_IEXEC)
     template = tmp_path / "app_result.json"
     template.write_text(json.dumps(make_result()))

@@ -17,7 +17,8 @@ from .conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "manifests"
 # What the apps read of a manifest (android_app core/Manifest.java, ios_app Manifest.swift).
-APP_READS = ("model", "target", "backend", "precision", "input_shape", "num_classes", "preprocessing")
+APP_READS = ("schema_version", "model", "target", "backend", "precision", "input_shape", "num_classes", "preprocessing",
+             "apps")
 
 
 def shape(value):

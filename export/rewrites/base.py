@@ -9,7 +9,7 @@ import torch.nn as nn
 
 Pass = Callable[[nn.Module], int]
 PASSES: dict[str, Pass] = {}
-# Pass -> fragments of the op names (ONNX, ExecuTorch, MIL findings) it removes from a graph:
+# Pass -> fragments of the op names (as the targets' graphs and op lists name them) it removes from a graph:
 # the placement report names it as the fix for those ops.
 REMOVES: dict[str, tuple[str, ...]] = {}
 

@@ -1,11 +1,11 @@
 """groupnorm_as_mean: GroupNorm(1, C) (a LayerNorm over C, H, W) written with rank-4 means over
-dims [2, 3] with keepdim, the only reduction XNNPACK delegates; `native_group_norm` has no
-XNNPACK lowering and no Core ML ANE path (executorch #6817).
+dims [2, 3] with keepdim, a reduction CPU delegates take where a native group norm has no lowering
+and no accelerator path (the targets that list this pass record what it measured on them).
 
 Each statistic is a per-channel mean over (H, W), then the mean of those C values: exact (every
-channel has H*W values) and, in XNNPACK's channels-last layout, a reduction over the outer dims
-with no transpose. Viewing x as (B, 1, C, H*W) and reducing once needed a channels-first copy of
-every normalized tensor: XXS norms 3.3 -> 0.3 ms, ET 26.8 -> 21.8 ms (per-op ETDump, one run)."""
+channel has H*W values) and, in a channels-last layout, a reduction over the outer dims with no
+transpose. Viewing x as (B, 1, C, H*W) and reducing once needed a channels-first copy of every
+normalized tensor: XXS norms 3.3 -> 0.3 ms, whole model 26.8 -> 21.8 ms (per-op ETDump, one run)."""
 from __future__ import annotations
 
 import torch

@@ -1,7 +1,7 @@
 """local_qkv_slices: the local (AttnMap) branch takes q, k, v as three channel slices of the
-mixed qkv tensor (one `split`: native in Core ML's ANE list and ONNX; the XNNPACK lowering turns
-it into slices) instead of a rank-5 reshape + transpose + unbind (which left `squeeze_copy` x60
-outside XNNPACK and rank-5 tensors in Core ML); the attention scale is folded into the
+mixed qkv tensor (one `split`, an op every target's graph has natively or lowers to slices)
+instead of a rank-5 reshape + transpose + unbind (which left `squeeze_copy` x60 outside a CPU
+delegate and rank-5 tensors in an accelerator's program); the attention scale is folded into the
 AttnMap's last conv, so the branch is conv -> split -> mul -> convs -> tanh -> mul."""
 from __future__ import annotations
 

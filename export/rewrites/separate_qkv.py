@@ -1,8 +1,8 @@
 """separate_qkv: the local branch's q, k and v each made by their own 1x1 conv and depthwise
 conv (the matching thirds of the mixed qkv conv's and of its depthwise mixer's channels) instead
-of one conv pair and a channel split. Exact: the mixer acts per channel. For ExecuTorch int8:
-XNNPACK does not take the split's slices in a quantized graph (XXS: 36 `slice_copy` left outside,
-13 delegated subgraphs)."""
+of one conv pair and a channel split. Exact: the mixer acts per channel. For int8 graphs whose
+delegate does not take the split's slices once quantized (XXS: 36 `slice_copy` left outside, 13
+delegated subgraphs)."""
 from __future__ import annotations
 
 import torch

@@ -1,7 +1,8 @@
 """split_depthwise: a stride-1 depthwise conv with a kernel above 5x5 (the 7x7 and 9x9 AttnMap
-mixers) becomes a sum of 5x5 depthwise convs over shifted windows of one padded input.
-XNNPACK has fast 3x3/5x5 depthwise micro-kernels; its generic path for 7x7 / 9x9 ran 5-7x
-slower than ONNX Runtime's on this AVX2 host. The kernel is zero-extended to a multiple of 5,
+mixers) becomes a sum of 5x5 depthwise convs over shifted windows of one padded input: CPU
+libraries with fast 3x3/5x5 depthwise micro-kernels and a slow generic path for larger windows run
+the pieces faster (the targets that list this pass record what it measured on them). The kernel is
+zero-extended to a multiple of 5,
 so the pieces are all 5x5 (the extra taps multiply zeros: the sum is unchanged)."""
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """What a target is: everything about one artifact format lives in its `Target` subclass (one
-module in this folder), and generic code (pipeline, report, diagnose, manifest, bench) only asks it.
+module or package in this folder), and generic code (pipeline, report, diagnose, manifest, the
+benchmark's platforms) only asks it: how to export and run the artifact, and where else it runs
+(`apps`: the companion apps' runners; `guest`: an aarch64 CPU under qemu).
 """
 from __future__ import annotations
 
@@ -8,8 +10,11 @@ import tempfile
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata
+from importlib.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import torch
@@ -19,12 +24,58 @@ from ..errors import Unverifiable, UsageError
 from ..options import Options
 from ..parity import TOLERANCE, Tolerance
 
+if TYPE_CHECKING:  # both import this module: typing only
+    from ..diagnose import Probe
+    from ..request import ExportRequest
+
 Runner = Callable[[np.ndarray], np.ndarray]  # NCHW float32 in, logits out
 Rows = list[tuple[str, str, str]]  # (what, naive, deploy form) rows of `cloformer-export --report`
 
 # How a target reads the values at the model's cuts (`Target.intermediates`):
 TAPS = "taps in the artifact"  # inside the artifact itself: errors accumulate along the model
 PER_MODULE = "each module exported alone"  # every segment its own export: errors do not accumulate
+
+
+@dataclass(frozen=True)
+class AppRun:
+    """How a companion app runs this target's artifacts: the app's runner (its name for a runtime:
+    android_app runners/Runners.java, ios_app's runner registry) and the backend it must use
+    (None: the runner's default). The manifest carries it (`apps`), so the apps never guess from
+    a file's suffix."""
+    runner: str
+    backend: str | None = None
+
+
+class GuestBuild(Protocol):
+    """What the aarch64 guest machine offers a native guest's `build` (the platform that runs
+    guests implements it while it prepares its userland)."""
+    sysroot: Path  # the guest's root being built; the program goes inside it
+    work: Path     # scratch space, removed afterwards
+
+    def wheel(self, distribution: str) -> Path:
+        """The aarch64 wheel of the installed version of `distribution`, downloaded into `work`."""
+
+    def cxx(self, args: list[str], what: str) -> None:
+        """Run the aarch64 cross g++ (linking against the guest's libc) with `args`."""
+
+
+@dataclass(frozen=True)
+class Guest:
+    """How this target's artifacts run on an aarch64 CPU under qemu: an aarch64 build of its runtime
+    in a Debian userland with nothing of cloformer inside. Either a Python `loader` (a file defining
+    `load(path) -> (input shape, run)`, run by the guest's python3.11 with the aarch64 `wheels` of
+    the installed versions) or a native program made by `build`, which takes the same command line
+    as the Python guests (after the loader: MODEL OUTDIR MEASURED INPUT.bin...)."""
+    distribution: str                          # whose version the results record
+    loader: Traversable | None = None
+    wheels: tuple[str, ...] = ()
+    build: Callable[[GuestBuild], str] | None = None  # returns the program's path inside the sysroot
+    sources: tuple[Traversable, ...] = ()      # what `build` compiles: a change rebuilds the userland
+    backends: tuple[str, ...] | None = None    # the artifact backends it runs (None: the target has no choice)
+    reference: bool = False  # the runtime whose instruction counts the others are compared with
+
+    def runs(self, backend: str | None) -> bool:
+        return self.backends is None or backend in self.backends
 
 
 class Target(ABC):
@@ -35,40 +86,51 @@ class Target(ABC):
     summary: str           # one line for --help
     precision_summary: str = "fp32 only"  # what --precision means here, for --help
     Options: type[Options] = Options  # its flags, validated, round-tripped through the manifest
-    measures_latency: bool = True  # False: the host runner checks numerics only, its speed means nothing
+    default: bool = False  # the one target `cloformer-export` makes when none is named
+    measures_latency: bool = True  # False: its runner here checks numerics only, its speed means nothing
     in_all: bool = True  # False: only by name (not in `--target all`): e.g. minutes of emulation per export
     fidelity_images: int | None = None  # fidelity over this many of the image set, evenly spaced (None: all)
     # Results: the runtime's name and the distribution whose version a result records.
     result_runtime: str
     runtime_package: str
-    apps: tuple[str, ...] = ()      # companion apps that run its artifacts ("android", "ios")
-    app_backend: str | None = None  # the backend the apps must run it with (None: theirs for the file type)
+    apps: Mapping[str, AppRun] = {}  # companion app (a platform's name) -> how it runs the artifacts
+    guest: Guest | None = None      # how an aarch64 CPU under qemu runs them (None: no aarch64 CPU runtime)
+    # JSON Schema properties of what `export` writes into its own manifest section (beside its
+    # options, whose schema comes from the Options fields): the manifest schema's $defs.
+    section: Mapping[str, dict] = {}
     packages: tuple[str, ...] = ()  # distributions whose versions its manifests record
     loggers: tuple[str, ...] = ()   # its libraries' loggers, kept to errors (their notices are not the user's)
     # Deploy-form passes this target takes, in order (see export/rewrites/): each listed pass
     # pays off on this target; `--no-rewrite` exports the model as written.
     passes: tuple[str, ...] = ()
 
-    def settings(self, request) -> Options:
+    @classmethod
+    def section_schema(cls) -> dict:
+        """The JSON Schema of its manifest section: its options (typed by their flags) and `section`."""
+        properties = {**{flag.dest: flag.json_schema() for flag in cls.Options.flags()}, **cls.section}
+        return {"type": "object", "required": list(properties), "additionalProperties": False,
+                "properties": properties}
+
+    def settings(self, request: ExportRequest) -> Options:
         """This target's options in `request` (its defaults when none were given)."""
         return request.options.get(self.name) or self.Options()
 
-    def rewrites(self, request) -> tuple[str, ...]:
+    def rewrites(self, request: ExportRequest) -> tuple[str, ...]:
         return self.passes
 
-    def precisions(self, request) -> tuple[str, ...]:
+    def precisions(self, request: ExportRequest) -> tuple[str, ...]:
         """The --precision values this target takes with these settings."""
         return ("fp32",)
 
-    def precision_note(self, request) -> str:
+    def precision_note(self, request: ExportRequest) -> str:
         """Why a precision is missing, and what to use instead (for the error line)."""
         return f"it takes {', '.join(self.precisions(request))}"
 
-    def tolerance(self, request) -> Tolerance:
+    def tolerance(self, request: ExportRequest) -> Tolerance:
         """Parity tolerance of an artifact made with these settings (export/parity.py)."""
         return TOLERANCE[request.precision]
 
-    def validate(self, request) -> None:
+    def validate(self, request: ExportRequest) -> None:
         """Raise `UsageError` for settings this target cannot honour here (e.g. a missing SDK)."""
         missing = self.unavailable()
         if missing:
@@ -78,18 +140,18 @@ class Target(ABC):
         """What this machine lacks to export this target at all, and the fix; None: nothing."""
         return None
 
-    def tag(self, request) -> str:
+    def tag(self, request: ExportRequest) -> str:
         """Distinguishes artifacts of this target in file names (e.g. the ET backend)."""
         return self.name
 
-    def backend(self, request) -> str | None:
+    def backend(self, request: ExportRequest) -> str | None:
         """The manifest's `backend`: what the artifact was compiled for, where that is a choice."""
         return None
 
     @abstractmethod
-    def export(self, model: torch.nn.Module, example: torch.Tensor, request, path: Path) -> dict:
-        """Write the artifact to `path`; return manifest fields (`ops`, its own section under
-        its name, `placement`, and any extras)."""
+    def export(self, model: torch.nn.Module, example: torch.Tensor, request: ExportRequest, path: Path) -> dict:
+        """Write the artifact to `path`; return manifest fields: `ops`, optionally `placement`,
+        and its own section under its name (the fields `section` types)."""
 
     def setup(self) -> None:
         """Once per process, before a runner is timed: load the runtime's library and register
@@ -102,8 +164,8 @@ class Target(ABC):
         `Unverifiable` when that runtime is not available here."""
 
     def reference_runner(self, path: Path, backend: str | None) -> Runner:
-        """The runner parity and fidelity use: `runner`, unless this host's kernels compute
-        something other than the artifact's defined numerics (see the ONNX target)."""
+        """The runner parity and fidelity use: `runner`, unless this machine's kernels compute
+        something other than the artifact's defined numerics (a target may say so)."""
         return self.runner(path, backend)
 
     @abstractmethod
@@ -111,7 +173,7 @@ class Target(ABC):
         """The artifact's own input and output shapes, read from the file (the manifest must agree);
         raise `Unverifiable` when this target's library is not installed here."""
 
-    def intermediates(self, artifact: Path, probe) -> tuple[str, dict]:
+    def intermediates(self, artifact: Path, probe: Probe) -> tuple[str, dict]:
         """(how, segment name -> value) for `cloformer-diagnose` (export/diagnose.py). By
         default each segment is exported alone with this target's recipe and run in its
         runtime; a target that can read values inside its artifact overrides this."""
@@ -151,7 +213,7 @@ def register(cls: type[Target]) -> type[Target]:
     return cls
 
 
-def per_module(target: Target, artifact: Path, probe) -> dict[str, np.ndarray]:
+def per_module(target: Target, artifact: Path, probe: Probe) -> dict[str, np.ndarray]:
     """Every segment of the deploy form exported alone by `target` and run in its runtime."""
     if probe.request.precision == "int8":
         raise Unverifiable("an int8 module exported alone would need its own calibration on that module's "

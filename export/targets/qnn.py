@@ -1,6 +1,6 @@
 """Qualcomm Snapdragon NPU (Hexagon HTP) through ONNX Runtime's QNN execution provider
-(onnxruntime-qnn, QNN SDK 2.51): its deploy form, exported by the ONNX target, compiled for one
-SoC into an EP-context model, an .onnx that embeds the QNN context binary. Parity runs it in the HTP
+(onnxruntime-qnn, QNN SDK 2.51): its deploy form as the shared ONNX graph (shared/onnx_graph.py),
+compiled for one SoC into an EP-context model, an .onnx that embeds the QNN context binary. Parity runs it in the HTP
 emulator that the package's libQnnHtp.so provides on x86_64: numerics only, since emulated
 time is no latency. Emulation is slow (XXS deploy form for SM8650 on this 2-core host, one
 inference: 0.6 s fp16 / 1.6 s int8 at 64x64, 4 s / 10 s at 224x224; the InstanceNormalization
@@ -12,19 +12,22 @@ target reports is compile-time: QNN ops by type, HTP placement, the context bina
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from ..console import native_output_silenced
 from ..errors import ExportError, Unverifiable, shortened
 from ..options import Options, option
-from .base import TARGETS, Rows, Target, missing_modules, op_counts, ops_summary, register
-from .onnx import INPUT_NAME, calibration_reader
+from .base import AppRun, Rows, Target, missing_modules, op_counts, ops_summary, register
+from .shared.onnx_graph import INPUT_NAME, calibration_reader, io_shapes, quantize_convolutions, write_graph
+
+if TYPE_CHECKING:
+    from ..request import ExportRequest
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def _session(model: str | bytes, soc: Soc, precision: str, compile_to: Path | No
         return ort.InferenceSession(model, sess_options=so)
 
 
-def _quantize_every_op(path: Path, request) -> None:
+def _quantize_every_op(path: Path, request: ExportRequest) -> None:
     """int8 in place, every op, for an NPU that runs nothing in float: ONNX Runtime's QNN recipe,
     GELU fused into one op first (its Erf form would stay on the CPU), activations calibrated by
     min/max on the calibration images, per-channel weights, uint8 throughout. (16-bit activations,
@@ -154,21 +157,29 @@ class QnnTarget(Target):
     measures_latency = False  # the emulator's time says nothing about a phone
     in_all = False  # a minute or more of emulation per export (module docstring)
     fidelity_images = 4
-    apps = ("android",)
-    app_backend = "qnn"  # ONNX Runtime's QNN EP: the context model runs nowhere else
+    apps = {"android": AppRun("onnxruntime", backend="qnn")}  # ONNX Runtime's QNN EP: it runs nowhere else
+    section = {
+        "soc_name": {"type": "string"}, "soc_model": {"type": "integer"},
+        "htp_arch": {"type": "integer"}, "ep_sdk_version": {"type": "string", "description": "of the EPContext node"},
+        "qnn_version": {"type": "string"},
+        "compatibility": {"type": "string", "description": "the EP's compatibility string (apps hand it back)"},
+        "nodes": {"type": "integer", "minimum": 1}, "graph_ops": {
+            "type": "object", "additionalProperties": {"type": "integer", "minimum": 1},
+            "description": "QNN op type -> count of the graph the HTP compiler got"},
+        "quantized": {"enum": [None, "every op", "convolutions and head"]}, "input": {"type": "string"}}
     result_runtime = "onnxruntime-qnn"
     runtime_package = "onnxruntime-qnn"
     packages = ("onnxruntime", "onnxruntime-qnn")
-    # Chosen on the compiled graph (XXS 224x224 fp16, SM8650; README "QNN"): GroupNorm as means instead of
+    # Chosen on the compiled graph (XXS 224x224 fp16, SM8650; docs/targets/qnn.md): GroupNorm as means instead of
     # the ONNX target's InstanceNormalization form takes 25 of 185 layout Transposes and 1.9 MB off the
     # context and compiles 5x faster; fold_batchnorm changes nothing here, separate_qkv and split_depthwise
     # only add ops.
     passes = ("groupnorm_as_mean", "fold_norm_affine", "local_qkv_slices", "global_attention_bmm")
 
-    def precisions(self, request) -> tuple[str, ...]:
+    def precisions(self, request: ExportRequest) -> tuple[str, ...]:
         return ("fp16", "int8") if SOCS[self.settings(request).soc].fp16 else ("int8",)
 
-    def precision_note(self, request) -> str:
+    def precision_note(self, request: ExportRequest) -> str:
         name = self.settings(request).soc
         if not SOCS[name].fp16:
             return f"the NPU of {name} ({SOCS[name].name}) computes int8 only: use --precision int8"
@@ -179,26 +190,27 @@ class QnnTarget(Target):
             "needs onnxruntime-qnn (x86_64 Linux wheels: its HTP emulator), not installed here; "
             "pip install 'cloformer[qnn]'")
 
-    def tag(self, request) -> str:
+    def tag(self, request: ExportRequest) -> str:
         return f"qnn_{self.settings(request).soc.lower()}"
 
-    def backend(self, request) -> str | None:
+    def backend(self, request: ExportRequest) -> str | None:
         return self.settings(request).soc
 
-    def export(self, model: torch.nn.Module, example: torch.Tensor, request, path: Path) -> dict:
+    def export(self, model: torch.nn.Module, example: torch.Tensor, request: ExportRequest, path: Path) -> dict:
         import onnx
         import onnxruntime_qnn as qnn
 
         soc = SOCS[self.settings(request).soc]
         source = path.with_name(path.stem + ".source.onnx")
-        # fp16 starts from the fp32 graph (the HTP computes it in fp16); int8 is the ONNX target's QDQ
-        # graph, or on an int8-only NPU the fp32 graph quantized whole
+        # fp16 starts from the fp32 graph (the HTP computes it in fp16); int8 is the QDQ graph with
+        # convolutions and head quantized, or on an int8-only NPU the fp32 graph quantized whole
         whole = request.precision == "int8" and not soc.fp16
-        graph_precision = "fp32" if request.precision == "fp16" or whole else request.precision
         try:
-            TARGETS["onnx"].export(model, example, dataclasses.replace(request, precision=graph_precision), source)
+            write_graph(model, example, source)
             if whole:
                 _quantize_every_op(source, request)
+            elif request.precision == "int8":
+                quantize_convolutions(source, request)
             proto = onnx.load(str(source))
             path.unlink(missing_ok=True)  # the EP refuses to overwrite
             placement, on = _placement(_session(str(source), soc, request.precision, compile_to=path))
@@ -260,4 +272,4 @@ class QnnTarget(Target):
         return lambda x: session.run(None, {INPUT_NAME: x})[0]
 
     def io_shapes(self, path: Path) -> tuple[list[int], list[int]]:
-        return TARGETS["onnx"].io_shapes(path)
+        return io_shapes(path)

@@ -13,7 +13,7 @@ final class BenchModel: ObservableObject {
     @Published var progress: Double?
     @Published var resultFiles: [URL] = []
 
-    /// Artifacts with their manifest beside them: bundled in the app, or copied to Documents/models.
+    /// Artifacts whose manifest beside them names this app: bundled in the app, or copied to Documents/models.
     func refresh() {
         let documents = FileManager.default.urls(for: .documentDirectory, in: .userDomainMask)[0]
         let folders = [
@@ -21,8 +21,8 @@ final class BenchModel: ObservableObject {
         ]
         models = folders.compactMap { $0 }.flatMap { folder in
             ((try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? [])
-                .filter { ["mlpackage", "mlmodelc", "pte"].contains($0.pathExtension) }
-                .filter { FileManager.default.fileExists(atPath: Manifest.url(for: $0).path) }
+                .filter { $0.pathExtension != "json" }
+                .filter { (try? Manifest.read(artifact: $0).runner()) != nil }
         }.sorted { $0.lastPathComponent < $1.lastPathComponent }
         if selected == nil || !models.contains(selected!) {
             selected = models.first

@@ -1,7 +1,7 @@
 # Sourced: a Swift 6 toolchain on a Debian 12 host, without installing anything on it. Debian 13
 # (trixie) packages swiftlang; this builds a minimal trixie root once (debootstrap from Debian's own
 # package, no install) under $SWIFT_ROOT and runs commands in it with the repository mounted at /src
-# (the package at /src/ios_app: its tests read data files the Python side shares, e.g. runtime_bench/protocol.json).
+# (the package at /src/ios_app: its tests read data files the Python side shares, e.g. export/contracts/protocol.json).
 # Needs root (chroot, mount). A machine that cannot reach Debian's mirror fails here, saying so.
 set -euo pipefail
 IOS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -8,10 +8,10 @@ import pytest
 
 from cloformer.export.api import TARGETS
 from cloformer.export.inputs import preprocess
-from cloformer.runtime_bench import android
+from cloformer.runtime_bench.platforms import android
 from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.compare import compare
-from cloformer.runtime_bench.protocol import Protocol, summarize
+from cloformer.export.contracts.protocol import Protocol, summarize
 
 from ..conftest import ROOT
 from ..export.test_check import assert_same_check
@@ -76,19 +76,16 @@ def test_results_follow_the_schema_and_merge(classpath, tmp_path):
     assert "missing.pte: missing or unreadable" in table and table.count("| JVM test (android) |") == 3
 
 
-@pytest.mark.parametrize(("protocol", "backend"), [
-    (Protocol(), None),
-    (Protocol(warmup=3, rounds=2, iterations=20, sustained_seconds=12.5, cooldown_seconds=1.5), None),
-    (Protocol(), TARGETS["qnn"].app_backend),  # a QNN context model: the QNN EP, named by its target
-])
-def test_the_app_reads_the_extras_cloformer_bench_android_sends(classpath, protocol, backend):
-    extras = android.start_extras("/data/local/tmp/cloformer/m.pte", "a1b2c3", "R5CT", protocol, threads=2,
-                                  backend=backend)
+@pytest.mark.parametrize("protocol", [
+    Protocol(), Protocol(warmup=3, rounds=2, iterations=20, sustained_seconds=12.5, cooldown_seconds=1.5)])
+def test_the_app_reads_the_extras_cloformer_bench_android_sends(classpath, protocol):
+    extras = android.start_extras("/data/local/tmp/cloformer/m.pte", "a1b2c3", "R5CT", protocol, threads=2)
     parsed = json.loads(fixture(classpath, "extras", *extras))
+    # no runtime or backend: the app takes the ones the manifest names (apps.android)
     assert parsed == {"artifact": "/data/local/tmp/cloformer/m.pte", "run_id": "a1b2c3", "serial": "R5CT", "threads": 2,
                       "warmup": protocol.warmup, "rounds": protocol.rounds, "iterations": protocol.iterations,
                       "sustained_seconds": protocol.sustained_seconds, "cooldown_seconds": protocol.cooldown_seconds,
-                      "backend": backend}
+                      "backend": None}
 
 
 @pytest.mark.parametrize("perturbation", [0.0, 0.01])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cloformer.export.api import TARGETS
-from cloformer.runtime_bench import android
+from cloformer.runtime_bench.platforms import android
 
 ROOT = Path(__file__).parents[2]
 APP = ROOT / "android_app"
@@ -41,7 +41,7 @@ def test_qnn_runtime_is_the_one_the_python_side_compiles_with():
     sdk = tuple(int(v) for v in qnn.build_and_package_info.qnn_version.split(".")[:2])
     assert tuple(int(v) for v in versions["qnn-runtime"].split(".")[:2]) >= sdk
     java = (APP / "app/src/main/java/org/cloformer/bench/core/Qnn.java").read_text()
-    assert f'BACKEND = "{TARGETS["qnn"].app_backend}"' in java  # the extra cloformer-bench sends
+    assert f'BACKEND = "{TARGETS["qnn"].apps["android"].backend}"' in java  # OrtRunner's name for what the target declares
 
 
 def test_gradle_project_shape():

@@ -66,7 +66,7 @@ def test_coreml_compressed_weights(tmp_path, args, max_fraction, min_sqnr):
 
 def test_coreml_grouped_palettes(tmp_path):
     """4-bit palettes, one table per 16 output channels: the configuration the trained XXS keeps
-    within 1 point of fp32 at 16 % of its size (README, precision on a trained model)."""
+    within 1 point of fp32 at 16 % of its size (docs/commands/cloformer-eval.md, precision on the trained model)."""
     artifact, manifest = export(tmp_path, "--target", "coreml", "--precision", "fp16", "--compress", "palettize4",
                                 "--palette-group", "16", "--deployment-target", "iOS18", "--input-size", "64")
     assert artifact.name == "cloformer_xxs_64x64_coreml_palettize4g16_fp16.mlpackage"
@@ -80,7 +80,7 @@ def test_executorch_int8(tmp_path):
     artifact, manifest = export(tmp_path, "--target", "executorch", "--precision", "int8")
     assert manifest["parity"]["status"] == "pass" and manifest["fidelity"]["sqnr_db"] >= 33
     assert megabytes(artifact) <= 0.30 * FP32_MB
-    assert manifest["delegation"]["delegated_subgraphs"] == 1 and not manifest["delegation"]["non_delegated_ops"]
+    assert manifest["executorch"]["delegated_subgraphs"] == 1 and not manifest["executorch"]["non_delegated_ops"]
     # split_depthwise's explicit pads have no int8 XNNPACK kernel; separate_qkv removes the slices
     assert manifest["rewrites"][-1] == "separate_qkv" and "split_depthwise" not in manifest["rewrites"]
     assert manifest["fidelity"]["per_module_sqnr_db"].startswith("unverified: an int8 module exported alone")

@@ -13,10 +13,10 @@ import pytest
 
 from cloformer.export import check
 from cloformer.export.inputs import preprocess
-from cloformer.runtime_bench import ios
+from cloformer.runtime_bench.platforms import ios
 from cloformer.runtime_bench import result as results
 from cloformer.runtime_bench.compare import compare
-from cloformer.runtime_bench.protocol import summarize
+from cloformer.export.contracts.protocol import summarize
 
 from ..export.test_check import assert_same_check
 

@@ -33,7 +33,7 @@ def test_the_script_writes_a_loadable_checkpoint_its_labels_and_facts(tmp_path, 
 
 
 def test_the_committed_checkpoint_scores_what_its_record_says(fashion_mnist):
-    """All 10,000 test images: the figure the README quotes (89.5 %)."""
+    """All 10,000 test images: the figure the README and docs/commands/cloformer-eval.md quote (89.5 %)."""
     facts = json.loads(WEIGHTS.with_suffix(".json").read_text())
     model = create_model("cloformer_xxs", num_classes=10, checkpoint=WEIGHTS.with_suffix(".pth"))
     images, labels = load("test", fashion_mnist)

@@ -45,7 +45,7 @@ def test_only_unmeasurable_artifacts_is_a_usage_error(coreml_export, tmp_path, c
     assert main(["host", str(coreml_export[0]), "--output", str(tmp_path / "r")]) == 2
     captured = capsys.readouterr()
     assert captured.out.startswith("skipped cloformer_xxs coreml (coreml)")
-    assert "nothing could be measured on this host" in captured.err and not (tmp_path / "r").exists()
+    assert "nothing could be measured on this machine" in captured.err and not (tmp_path / "r").exists()
 
 
 def test_a_schema_breaking_result_is_named(tmp_path, capsys):

@@ -14,17 +14,19 @@
         /// How long the last classify() spent in the runtime (preprocessing excluded).
         public private(set) var lastInferenceMs = 0.0
 
-        /// Core ML with `computeUnits` (cpu_only, cpu_and_gpu, cpu_and_ne, all); ExecuTorch for a .pte.
+        /// The runner its manifest names (`apps.ios`): Core ML with `computeUnits` (cpu_only, cpu_and_gpu,
+        /// cpu_and_ne, all), or ExecuTorch.
         public init(artifact: URL, computeUnits: String = "all") throws {
             manifest = try Manifest.read(artifact: artifact)
-            switch artifact.pathExtension {
+            switch try manifest.runner() {
             #if canImport(ExecuTorch)
-                case "pte": runner = ExecuTorchRunner()
+                case "executorch": runner = ExecuTorchRunner()
             #endif
             #if canImport(CoreML)
-                case "mlpackage", "mlmodelc": runner = try CoreMLRunner(computeUnits: computeUnits)
+                case "coreml": runner = try CoreMLRunner(computeUnits: computeUnits)
             #endif
-            default: throw BenchmarkError.invalid("\(artifact.lastPathComponent): not a .mlpackage, .mlmodelc or .pte")
+            case let other:
+                throw BenchmarkError.invalid("\(artifact.lastPathComponent): its runner \(other) is not in this build")
             }
             try runner.load(artifact: artifact, manifest: manifest)
         }

@@ -1,17 +1,24 @@
 import CloFormerBenchCore
 import Foundation
 
-/// The iOS measurements of one artifact: a Core ML model under each compute-unit setting (the sweep),
-/// or a .pte once with the backend it was exported for. Each run is one result; none throws.
+/// The iOS measurements of one artifact, by the runner its manifest names (`apps.ios`): a Core ML model
+/// under each compute-unit setting (the sweep), or a .pte once with the backend it was exported for.
+/// Each run is one result; none throws.
 public enum Sweep {
     public static func run(
         artifact: URL, protocol proto: BenchmarkProtocol = BenchmarkProtocol(),
         platform: Platform = DevicePlatform(toolVersion: Versions.app),
         progress: @escaping (String, Int, Int) -> Void = { _, _, _ in }
     ) -> [BenchmarkResult] {
-        switch artifact.pathExtension {
+        let runner: String
+        do {
+            runner = try Manifest.read(artifact: artifact).runner()
+        } catch {
+            return [failed(artifact, platform: platform, protocol: proto, reason: "\(error)")]
+        }
+        switch runner {
         #if canImport(CoreML)
-            case "mlpackage", "mlmodelc":
+            case "coreml":
                 return CoreMLRunner.computeUnits.map { entry in
                     BenchmarkJob.run(
                         artifact: artifact, runner: { try CoreMLRunner(computeUnits: entry.name) },
@@ -20,7 +27,7 @@ public enum Sweep {
                 }
         #endif
         #if canImport(ExecuTorch)
-            case "pte":
+            case "executorch":
                 return [
                     BenchmarkJob.run(
                         artifact: artifact, runner: { ExecuTorchRunner() }, runtime: "executorch",
@@ -29,13 +36,23 @@ public enum Sweep {
                 ]
         #endif
         default:
-            var failed = BenchmarkResult(
-                device: platform.device, toolVersion: platform.toolVersion,
-                runtime: .init(name: "unknown", version: "unknown", backend: "default", threads: nil),
-                artifactPath: artifact.path, protocol: proto)
-            failed.fail("\(artifact.lastPathComponent): not a .mlpackage, .mlmodelc or .pte this app can run")
-            return [failed]
+            return [
+                failed(
+                    artifact, platform: platform, protocol: proto,
+                    reason: "\(artifact.lastPathComponent): its runner \(runner) is not in this build of the app")
+            ]
         }
+    }
+
+    private static func failed(_ artifact: URL, platform: Platform, protocol proto: BenchmarkProtocol, reason: String)
+        -> BenchmarkResult
+    {
+        var result = BenchmarkResult(
+            device: platform.device, toolVersion: platform.toolVersion,
+            runtime: .init(name: "unknown", version: "unknown", backend: "default", threads: nil),
+            artifactPath: artifact.path, protocol: proto)
+        result.fail(reason)
+        return result
     }
 
     /// Where results go: Documents/results, which `cloformer-bench ios` collects once copied off the device.

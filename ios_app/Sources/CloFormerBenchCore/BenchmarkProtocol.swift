@@ -1,6 +1,6 @@
 import Foundation
 
-/// The latency protocol of runtime_bench/protocol.py: cool-down, first (cold) call, warm-up, then
+/// The latency protocol of export/contracts/protocol.py: cool-down, first (cold) call, warm-up, then
 /// rounds x iterations, or back-to-back calls for `sustainedSeconds`. Defaults match cloformer-bench.
 public struct BenchmarkProtocol: Codable, Equatable {
     /// 10 warm-up runs as ExecuTorch's minibench; 5 x 10 timed (>= Stats.minIterations).

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One benchmark result as runtime_bench/result.schema.json defines it (schema_version 1). A failed run
+/// One benchmark result as export/contracts/result.schema.json defines it (schema_version 1). A failed run
 /// (the artifact could not be loaded or run) is a result too: no latencies, stats null, the reason.
 public struct BenchmarkResult: Codable {
     public struct Tool: Codable {

@@ -2,6 +2,17 @@ import Foundation
 
 /// The export manifest written beside every artifact (`<artifact>.json`): what the app needs of it.
 public struct Manifest: Decodable {
+    /// The manifest schema_version this app reads (export/contracts/manifest.schema.json).
+    public static let schemaVersion = 2
+    /// This app's entry in the manifest's `apps`: the platform name cloformer-bench gives it.
+    public static let app = "ios"
+
+    /// How a companion app runs the artifact, as its target declares: the runner and its backend.
+    public struct AppRun: Decodable {
+        public let runner: String
+        public let backend: String?
+    }
+
     public struct Preprocessing: Decodable {
         public let mean: [Float]
         public let std: [Float]
@@ -48,11 +59,24 @@ public struct Manifest: Decodable {
     public let check: CheckSection
     /// Class names in index order (cloformer-export --labels), or nil: then classes show as indices.
     public let labels: [String]?
+    /// Companion app -> how it runs the artifact; an app not named does not run it.
+    public let apps: [String: AppRun]
 
     enum CodingKeys: String, CodingKey {
-        case model, target, backend, precision, sha256, preprocessing, check, labels
+        case model, target, backend, precision, sha256, preprocessing, check, labels, apps
         case inputShape = "input_shape"
         case numClasses = "num_classes"
+    }
+
+    /// The runner this app runs the artifact with (coreml, executorch), from `apps.ios`.
+    public func runner() throws -> String {
+        guard let run = apps[Manifest.app] else {
+            let named = apps.keys.sorted().joined(separator: ", ")
+            throw BenchmarkError.invalid(
+                "its manifest names no runner for the iOS app (apps: \(named.isEmpty ? "none" : named)): this --target runs elsewhere; export one the app runs (cloformer-export --help)"
+            )
+        }
+        return run.runner
     }
 
     public var height: Int { inputShape[2] }
@@ -65,7 +89,18 @@ public struct Manifest: Decodable {
         artifact.deletingLastPathComponent().appendingPathComponent(artifact.lastPathComponent + ".json")
     }
 
+    private struct Version: Decodable {
+        let schemaVersion: Int
+
+        enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version" }
+    }
+
     public static func parse(_ data: Data, source: String) throws -> Manifest {
+        if let version = try? JSONDecoder().decode(Version.self, from: data).schemaVersion, version != schemaVersion {
+            throw BenchmarkError.invalid(
+                "manifest schema_version \(version) is not \(schemaVersion), the version this app reads: re-export with the cloformer-export this app was built with, or install the app that matches it"
+            )
+        }
         let manifest: Manifest
         do {
             manifest = try JSONDecoder().decode(Manifest.self, from: data)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The statistics of runtime_bench/protocol.py, ported line for line: every result reports the same numbers.
+/// The statistics of export/contracts/protocol.py, ported line for line: every result reports the same numbers.
 public enum Stats {
     /// Fewer timed iterations than this: too few for a p90 (MLPerf-style minimum).
     public static let minIterations = 30

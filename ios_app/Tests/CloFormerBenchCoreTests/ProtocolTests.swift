@@ -4,9 +4,9 @@ import XCTest
 @testable import CloFormerBenchCore
 
 final class ProtocolTests: XCTestCase {
-    /// The constants are runtime_bench/protocol.json's, which cloformer-bench and the Android tests read too.
+    /// The constants are export/contracts/protocol.json's, which cloformer-bench and the Android tests read too.
     func testConstantsAreTheOnesCloformerBenchUses() throws {
-        let shared = try Testing.shared("runtime_bench/protocol.json")
+        let shared = try Testing.shared("export/contracts/protocol.json")
         XCTAssertEqual(shared["min_iterations"] as? Int, Stats.minIterations)
         XCTAssertEqual(shared["max_drift"] as? Double, Stats.maxDrift)
         XCTAssertEqual(shared["sustained_interval_seconds"] as? Double, Stats.sustainedIntervalSeconds)

@@ -2,7 +2,7 @@ import XCTest
 
 @testable import CloFormerBenchCore
 
-/// The statistics equal runtime_bench/protocol.py's on the same latencies: Fixtures/python_stats.json
+/// The statistics equal export/contracts/protocol.py's on the same latencies: Fixtures/python_stats.json
 /// holds Python's answers (tests/ios_app checks the file against Python on every run).
 final class PythonParityTests: XCTestCase {
     struct Case: Decodable {

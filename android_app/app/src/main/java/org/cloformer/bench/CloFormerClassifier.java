@@ -5,7 +5,6 @@ import java.io.File;
 import java.util.Arrays;
 import java.util.List;
 import org.cloformer.bench.core.BenchmarkException;
-import org.cloformer.bench.core.BenchmarkJob;
 import org.cloformer.bench.core.Manifest;
 import org.cloformer.bench.core.Preprocess;
 import org.cloformer.bench.core.Qnn;
@@ -33,15 +32,16 @@ public final class CloFormerClassifier implements AutoCloseable {
         this.manifest = manifest;
     }
 
-    /** The runtime from the file type (.pte: ExecuTorch, .onnx: ONNX Runtime, .tflite: LiteRT), the default backend. */
+    /** The runner and backend its manifest names for this app (`apps.android`). */
     public static CloFormerClassifier load(File artifact, int threads) throws BenchmarkException {
-        return load(artifact, BenchmarkJob.runtimeFor(artifact), null, threads);
+        return load(artifact, null, null, threads);
     }
 
+    /** A null runtime or backend: its manifest's. */
     public static CloFormerClassifier load(File artifact, String runtime, String backend, int threads)
             throws BenchmarkException {
         Manifest manifest = Manifest.read(artifact);
-        Runner runner = new Runners().create(runtime, Qnn.backendFor(manifest, backend));
+        Runner runner = new Runners().create(manifest.runnerFor(runtime), manifest.backendFor(backend));
         try {
             Qnn.check(manifest, runner, new AndroidPlatform(null).device().optString("soc", null));
             runner.load(artifact, manifest, threads);

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import org.cloformer.bench.core.BenchmarkException;
 import org.cloformer.bench.core.BenchmarkJob;
+import org.cloformer.bench.core.Manifest;
 import org.cloformer.bench.core.Protocol;
 import org.cloformer.bench.core.Result;
 import org.cloformer.bench.core.TopK;
@@ -92,7 +93,7 @@ public final class MainActivity extends Activity {
         for (File dir : new File[] {getFilesDir(), pushed}) {
             File[] found = dir == null ? null : dir.listFiles();
             for (File f : found == null ? new File[0] : found) {
-                if (BenchmarkJob.runs(f) && new File(f.getPath() + ".json").isFile()) {
+                if (runsHere(f)) {
                     files.add(f);
                 }
             }
@@ -134,6 +135,18 @@ public final class MainActivity extends Activity {
     private File selected() {
         int i = models.getSelectedItemPosition();
         return i >= 0 && i < files.size() ? files.get(i) : null;
+    }
+
+    /** An artifact with its manifest beside it, which names a runner of this app. */
+    private static boolean runsHere(File f) {
+        if (f.getName().endsWith(".json") || !Manifest.pathFor(f).isFile()) {
+            return false;
+        }
+        try {
+            return Manifest.read(f).runner != null;
+        } catch (BenchmarkException e) {
+            return false;
+        }
     }
 
     private String backend() {
@@ -190,8 +203,7 @@ public final class MainActivity extends Activity {
             @Override
             public void run() {
                 String text;
-                try (CloFormerClassifier model = CloFormerClassifier.load(artifact,
-                        BenchmarkJob.runtimeFor(artifact), backend, 4)) {
+                try (CloFormerClassifier model = CloFormerClassifier.load(artifact, null, backend, 4)) {
                     StringBuilder lines = new StringBuilder();
                     for (TopK.Entry e : model.classify(bitmap, 5)) {
                         lines.append(e).append('\n');

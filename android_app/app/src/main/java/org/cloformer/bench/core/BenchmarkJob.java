@@ -17,7 +17,7 @@ import org.json.JSONObject;
  * the reason, so a headless run always leaves a file to collect.
  */
 public final class BenchmarkJob {
-    /** What to run, as the intent extras (or the UI) say. Null runtime/backend: from the artifact and its manifest. */
+    /** What to run, as the intent extras (or the UI) say. Null runtime/backend: from the artifact's manifest. */
     public static final class Request {
         public final File artifact;
         public final String runtime;
@@ -36,45 +36,12 @@ public final class BenchmarkJob {
 
     private BenchmarkJob() {}
 
-    /** The runtime an artifact runs in when the request names none: by its file type. */
-    public static String runtimeFor(File artifact) throws BenchmarkException {
-        String name = artifact.getName();
-        if (name.endsWith(".pte")) {
-            return "executorch";
-        }
-        if (name.endsWith(".onnx")) {
-            return "onnxruntime";
-        }
-        if (name.endsWith(".tflite")) {
-            return "litert";
-        }
-        throw new BenchmarkException(artifact + ": not a .pte, .onnx or .tflite artifact; the Android app runs "
-                + "ExecuTorch, ONNX Runtime and LiteRT exports (Core ML runs in the iOS app)");
-    }
-
-    /** Whether this app runs files of this type. */
-    public static boolean runs(File artifact) {
-        try {
-            runtimeFor(artifact);
-            return true;
-        } catch (BenchmarkException e) {
-            return false;
-        }
-    }
-
     public static JSONObject run(Request request, Runner.Factory runners, Platform platform, Protocol.Clock clock,
                                  Protocol.Progress progress) {
         JSONObject result;
-        String byType = "unknown";
-        BenchmarkException notAnArtifact = null; // raised below, once the result can carry it
         try {
-            byType = runtimeFor(request.artifact);
-        } catch (BenchmarkException e) {
-            notAnArtifact = e;
-        }
-        String runtime = request.runtime != null ? request.runtime : byType;
-        try {
-            result = Result.start(platform, request.artifact.getPath(), runtime,
+            result = Result.start(platform, request.artifact.getPath(),
+                    request.runtime != null ? request.runtime : "unknown",
                     request.backend == null ? "default" : request.backend, "unknown", request.threads,
                     request.protocol);
         } catch (JSONException e) {
@@ -84,9 +51,6 @@ public final class BenchmarkJob {
         try {
             if (request.threads < 1) {
                 throw new BenchmarkException("threads " + request.threads + " must be at least 1");
-            }
-            if (notAnArtifact != null) {
-                throw notAnArtifact;
             }
             if (!request.artifact.canRead()) {
                 throw new BenchmarkException(request.artifact + ": missing or unreadable; push it first "
@@ -100,7 +64,7 @@ public final class BenchmarkJob {
                         + "manifest's " + manifest.sha256.substring(0, Math.min(12, manifest.sha256.length()))
                         + "…; push the artifact and the manifest from the same export");
             }
-            runner = runners.create(runtime, Qnn.backendFor(manifest, request.backend));
+            runner = runners.create(manifest.runnerFor(request.runtime), manifest.backendFor(request.backend));
             JSONObject rt = result.getJSONObject("runtime");
             rt.put("name", runner.runtime()).put("version", runner.version());
             Qnn.check(manifest, runner, platform.device().optString("soc", null));

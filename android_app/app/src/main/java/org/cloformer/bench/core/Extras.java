@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * The headless run's intent extras, read from a plain map (Android's Bundle, copied): the names
- * `cloformer-bench android` (runtime_bench/android.py) sends. Their table, with types and defaults,
+ * `cloformer-bench android` (runtime_bench/platforms/android.py) sends. Their table, with types and defaults,
  * is in android_app/README.md ("Headless runs"); tests/android_app checks both sides agree.
  */
 public final class Extras {

@@ -12,6 +12,11 @@ import org.json.JSONObject;
 
 /** The export manifest written beside every artifact (`<artifact>.json`): what the app needs of it. */
 public final class Manifest {
+    /** The manifest schema_version this app reads (export/contracts/manifest.schema.json). */
+    public static final int SCHEMA_VERSION = 2;
+    /** This app's entry in the manifest's `apps`: the platform name cloformer-bench gives it. */
+    public static final String APP = "android";
+
     public final String model;
     public final String target;
     /** The export backend (xnnpack, portable, qnn, coreml) or null (ONNX). */
@@ -30,6 +35,13 @@ public final class Manifest {
     public final String[] labels;
     /** The `qnn` section of a QNN context model (target qnn), or null. */
     public final QnnContext qnn;
+    /** The runner that runs the artifact in this app (by the runtime's name: executorch, onnxruntime, litert), or
+     * null when its manifest does not name this app. */
+    public final String runner;
+    /** The backend its target says the runner must use (e.g. qnn), or null: the runner's default. */
+    public final String appBackend;
+    /** The apps its manifest names, for the refusal. */
+    private final String apps;
 
     /** What the QNN target records of the binary it compiled (export/targets/qnn.py). */
     public static final class QnnContext {
@@ -50,6 +62,17 @@ public final class Manifest {
     }
 
     private Manifest(JSONObject json) throws JSONException, BenchmarkException {
+        int version = json.getInt("schema_version");
+        if (version != SCHEMA_VERSION) {
+            throw new BenchmarkException("manifest schema_version " + version + " is not " + SCHEMA_VERSION
+                    + ", the version this app reads: re-export with the cloformer-export this app was built with, "
+                    + "or install the app that matches it");
+        }
+        JSONObject appsJson = json.getJSONObject("apps");
+        apps = appsJson.length() == 0 ? "none" : joined(appsJson.names());
+        JSONObject mine = appsJson.optJSONObject(APP);
+        runner = mine == null ? null : mine.getString("runner");
+        appBackend = mine == null || mine.isNull("backend") ? null : mine.getString("backend");
         model = json.getString("model");
         target = json.getString("target");
         backend = json.isNull("backend") ? null : json.getString("backend");
@@ -85,6 +108,23 @@ public final class Manifest {
             throw new BenchmarkException("manifest input_shape " + java.util.Arrays.toString(inputShape)
                     + " is not (batch, 3, height, width) with 3 means and stds; re-export with cloformer-export");
         }
+    }
+
+    /** The runner this app runs the artifact with: the one asked for, else its manifest's. */
+    public String runnerFor(String requested) throws BenchmarkException {
+        if (requested != null) {
+            return requested;
+        }
+        if (runner == null) {
+            throw new BenchmarkException("its manifest names no runner for the Android app (apps: " + apps + "): "
+                    + "this --target runs elsewhere; export one the app runs (cloformer-export --help)");
+        }
+        return runner;
+    }
+
+    /** The backend to run the artifact with: the one asked for, else the one its target names (null: the runner's default). */
+    public String backendFor(String requested) {
+        return requested != null ? requested : appBackend;
     }
 
     public int height() {
@@ -126,6 +166,14 @@ public final class Manifest {
                     + "); push it beside the artifact: adb push <artifact>.json " + path);
         }
         return parse(new String(text.toByteArray(), StandardCharsets.UTF_8), path.getPath());
+    }
+
+    private static String joined(JSONArray names) throws JSONException {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < names.length(); i++) {
+            text.append(i == 0 ? "" : ", ").append(names.getString(i));
+        }
+        return text.toString();
     }
 
     private static float[] floats(JSONArray array) throws JSONException {

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The latency protocol of runtime_bench/protocol.py: cool-down, first (cold) call, warm-up, then
+ * The latency protocol of export/contracts/protocol.py: cool-down, first (cold) call, warm-up, then
  * rounds x iterations, or back-to-back calls for sustainedSeconds. Defaults match cloformer-bench.
  */
 public final class Protocol {

@@ -11,16 +11,12 @@ import java.util.regex.Pattern;
  * binary is not what was exported and checked, even where the EP would still run it).
  */
 public final class Qnn {
-    /** The backend name: OrtRunner's QNN execution provider. */
+    /** OrtRunner's name for the QNN execution provider: the backend a QNN context model's manifest names
+     * (`apps.android.backend`, from the qnn target). */
     public static final String BACKEND = "qnn";
     private static final Pattern VERSION = Pattern.compile("(\\d+)\\.(\\d+)");
 
     private Qnn() {}
-
-    /** The backend to run an artifact with: the one asked for, else the QNN EP for a QNN context model, else the runtime's default (null). */
-    public static String backendFor(Manifest manifest, String requested) {
-        return requested == null && manifest.qnn != null ? BACKEND : requested;
-    }
 
     /**
      * Refuse a QNN context model this runner or this phone would not run as compiled, with the reason and the fix.

@@ -14,7 +14,7 @@ import org.json.JSONArray;
 import org.json.JSONException;
 import org.json.JSONObject;
 
-/** One benchmark result as runtime_bench/result.schema.json defines it (schema_version 1). */
+/** One benchmark result as export/contracts/result.schema.json defines it (schema_version 1). */
 public final class Result {
     public static final int SCHEMA_VERSION = 1;
     public static final String TOOL = "android_app";

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The statistics of runtime_bench/protocol.py, ported line for line: every result reports the same numbers. */
+/** The statistics of export/contracts/protocol.py, ported line for line: every result reports the same numbers. */
 public final class Stats {
     /** Fewer timed iterations than this: too few for a p90 (MLPerf-style minimum). */
     public static final int MIN_ITERATIONS = 30;

@@ -124,14 +124,17 @@ public class BenchmarkJobTest {
     }
 
     @Test
-    public void anUnknownRuntimeOrFileTypeIsAFailedResult() throws Exception {
+    public void anUnknownRuntimeOrAnArtifactForAnotherAppIsAFailedResult() throws Exception {
         File artifact = Fakes.artifact(dir.getRoot(), "m.pte");
         BenchmarkJob.Request request = new BenchmarkJob.Request(artifact, "tflite", null, 1, Protocol.defaults());
         JSONObject result = BenchmarkJob.run(request, Fakes.factory(new Fakes.FakeRunner(1000)), Fakes.PLATFORM,
                 new Fakes.TickingClock(1), Fakes.NO_PROGRESS);
         assertTrue(reason(result).startsWith("unknown runtime tflite"));
-        String why = reason(run(Fakes.artifact(dir.getRoot(), "m.mlpackage"), new Fakes.FakeRunner(1000)));
-        assertTrue(why, why.contains("not a .pte, .onnx or .tflite artifact"));
+        File elsewhere = Fakes.artifact(dir.newFolder(), "m.mlpackage");
+        Fakes.rewriteManifest(elsewhere, "apps", new JSONObject().put("ios", new JSONObject().put("runner", "coreml")
+                .put("backend", JSONObject.NULL)));
+        String why = reason(run(elsewhere, new Fakes.FakeRunner(1000)));
+        assertTrue(why, why.startsWith("its manifest names no runner for the Android app (apps: ios)"));
     }
 
     @Test

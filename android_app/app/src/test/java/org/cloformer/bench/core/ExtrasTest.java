@@ -30,7 +30,7 @@ public class ExtrasTest {
 
     @Test
     public void whatCloformerBenchAndroidSends() throws Exception {
-        // runtime_bench/android.py: --es artifact/run_id, --ei warmup/rounds/iterations/threads, --ef cooldown/sustained
+        // runtime_bench/platforms/android.py: --es artifact/run_id, --ei warmup/rounds/iterations/threads, --ef cooldown/sustained
         Extras e = Extras.parse(extras("artifact", "/data/local/tmp/cloformer/m.pte", "run_id", "a1b2c3",
                 "warmup", 3, "rounds", 2, "iterations", 20, "threads", 2, "cooldown_seconds", 1.5f,
                 "sustained_seconds", 30f, "serial", "R5CT"), "default");

@@ -27,7 +27,7 @@ final class Fakes {
     }
 
     /** The repository's root: -Dcloformer.root (scripts/test_core.sh), else the first folder up from the
-     * working directory (Gradle runs tests in android_app/app) that holds runtime_bench/protocol.json. */
+     * working directory (Gradle runs tests in android_app/app) that holds export/contracts/protocol.json. */
     static File repository() {
         String given = System.getProperty("cloformer.root");
         if (given != null) {
@@ -35,7 +35,7 @@ final class Fakes {
         }
         for (File dir = new File(System.getProperty("user.dir")).getAbsoluteFile(); dir != null;
                 dir = dir.getParentFile()) {
-            if (new File(dir, "runtime_bench/protocol.json").isFile()) {
+            if (new File(dir, "export/contracts/protocol.json").isFile()) {
                 return dir;
             }
         }

@@ -8,6 +8,7 @@ import static org.junit.Assert.fail;
 
 import java.io.File;
 import org.json.JSONArray;
+import org.json.JSONObject;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -30,6 +31,28 @@ public class ManifestTest {
         assertArrayEquals(new float[] {0.485f, 0.456f, 0.406f}, m.mean, 0);
         assertEquals(0.875, m.cropFraction, 0);
         assertNull(m.labels);
+        assertEquals("executorch", m.runner); // apps.android, as its target declares
+        assertNull(m.appBackend);
+    }
+
+    @Test
+    public void itReadsTheSchemaVersionOfTheSharedContract() throws Exception {
+        JSONObject schema = Fakes.shared("export/contracts/manifest.schema.json");
+        int contract = schema.getJSONObject("properties").getJSONObject("schema_version").getInt("const");
+        assertEquals(contract, Manifest.SCHEMA_VERSION);
+    }
+
+    @Test
+    public void aSchemaVersionItDoesNotKnowIsOneLine() throws Exception {
+        File artifact = Fakes.artifact(dir.getRoot(), "m.pte");
+        Fakes.rewriteManifest(artifact, "schema_version", 3);
+        try {
+            Manifest.read(artifact);
+            fail();
+        } catch (BenchmarkException e) {
+            assertEquals("manifest schema_version 3 is not 2, the version this app reads: re-export with the "
+                    + "cloformer-export this app was built with, or install the app that matches it", e.getMessage());
+        }
     }
 
     @Test

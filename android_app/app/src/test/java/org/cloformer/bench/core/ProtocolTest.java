@@ -47,7 +47,7 @@ public class ProtocolTest {
 
     @Test
     public void constantsAreTheOnesCloformerBenchUses() throws Exception {
-        JSONObject shared = Fakes.shared("runtime_bench/protocol.json"); // read by protocol.py and the Swift tests too
+        JSONObject shared = Fakes.shared("export/contracts/protocol.json"); // read by protocol.py and the Swift tests too
         assertEquals(shared.getInt("min_iterations"), Stats.MIN_ITERATIONS);
         assertEquals(shared.getDouble("max_drift"), Stats.MAX_DRIFT, 0);
         assertEquals(shared.getDouble("sustained_interval_seconds"), Stats.SUSTAINED_INTERVAL_S, 0);

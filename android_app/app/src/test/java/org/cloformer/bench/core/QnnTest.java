@@ -24,6 +24,8 @@ public class QnnTest {
         Fakes.rewriteManifest(artifact, "backend", "SM8650");
         Fakes.rewriteManifest(artifact, "qnn", new JSONObject().put("soc", "SM8650").put("soc_name", "Snapdragon 8 Gen 3")
                 .put("ep_sdk_version", SDK).put("compatibility", "v2:6:2.51.0:5.51.0:75:57:0:0"));
+        Fakes.rewriteManifest(artifact, "apps", new JSONObject().put(Manifest.APP,
+                new JSONObject().put("runner", "onnxruntime").put("backend", Qnn.BACKEND)));
         return artifact;
     }
 
@@ -56,8 +58,8 @@ public class QnnTest {
         Fakes.FakeRunner runner = runner("2.51.0");
         JSONObject result = run(contextModel(), runner, "QTI SM8650");
         assertTrue(result.getJSONArray("invalid_reasons").toString(), result.getBoolean("valid"));
-        assertEquals("onnxruntime", runner.runtime); // by the .onnx file type
-        assertEquals(Qnn.BACKEND, runner.backendAsked); // no backend extra: the manifest's
+        assertEquals("onnxruntime", runner.runtime); // no extras: the runner and backend its manifest names
+        assertEquals(Qnn.BACKEND, runner.backendAsked);
     }
 
     @Test
@@ -107,7 +109,7 @@ public class QnnTest {
     public void anOrdinaryArtifactKeepsTheBackendItWasGiven() throws Exception {
         Manifest manifest = Manifest.read(Fakes.artifact(dir.getRoot(), "m.pte"));
         assertEquals(null, manifest.qnn);
-        assertEquals(null, Qnn.backendFor(manifest, null));
-        assertEquals("xnnpack", Qnn.backendFor(manifest, "xnnpack"));
+        assertEquals(null, manifest.backendFor(null));
+        assertEquals("xnnpack", manifest.backendFor("xnnpack"));
     }
 }

@@ -1,0 +1,98 @@
+"""`cloformer-bench arm64`: each artifact on ARM64 kernels under qemu-user, its outputs checked
+against its check bundle (or the eager model when it has none), and its guest instructions per
+inference counted; one result each, with instructions and never a latency."""
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+from ....export.api import (CheckCase, Manifest, Protocol, UsageError, eager_model, load_manifest, parity_inputs,
+                            read_check, run_check)
+from ... import result as results
+from . import guest, userland
+
+TOOL = "cloformer-bench arm64"
+KIND = "emulated"
+
+
+def accepted() -> str:
+    """The artifacts that run here, for help and refusals: e.g. "--target onnx (.onnx), executorch (.pte:
+    xnnpack, portable)"."""
+    kinds = [f"{t.name} ({t.suffix}" + (f": {', '.join(t.guest.backends)})" if t.guest.backends else ")")
+             for t in userland.guests()]
+    return "--target " + ", ".join(kinds)
+
+
+def _manifest(path: Path) -> Manifest:
+    """The artifact's manifest (checked); refuses what has no aarch64 runtime."""
+    m = load_manifest(path)
+    backend = m.record.get("backend")
+    if m.target.guest is None or not m.target.guest.runs(backend):
+        what = f"{m.target.name}" + (f" ({backend})" if backend else "")
+        raise UsageError(f"{path}: {what} does not run on an ARM64 CPU here; cloformer-bench arm64 runs {accepted()}")
+    return m
+
+
+def _cases(path: Path, record: dict) -> list[CheckCase]:
+    """The check bundle, or, when it is missing or changed, the eager model's outputs on the same
+    parity inputs (the reference the bundle would hold)."""
+    cases, _ = read_check(path, record["check"])
+    if cases:
+        return cases
+    _, _, h, w = record["input_shape"]
+    model = eager_model(record, path)
+    with torch.no_grad():
+        return [CheckCase(name, x.numpy(), model(x).numpy())
+                for name, x in parity_inputs(h, w, record["input_shape"][0]).items()]
+
+
+def device(land: userland.Userland, cpu: str) -> dict:
+    return {"kind": KIND, "model": f"emulated aarch64 (qemu, cpu {cpu})",
+            "os": f"Linux, {land.emulator} user mode, Debian {userland.RELEASE} userland",
+            "soc": userland.CPUS[cpu].summary, "cores": 1, "serial": None, "features": land.features(cpu)}
+
+
+def count(land: userland.Userland, path: Path, m: Manifest, cases: list[CheckCase], cpu: str, inferences: int,
+          timeout: float) -> dict:
+    """One artifact's result (raises `guest.GuestError` if the guest run fails)."""
+    record = m.record
+    run = guest.run(land, cpu, m.target, path, [c.input for c in cases], inferences, timeout)
+    outputs = iter(run.outputs)
+    checked = run_check(cases, record["check"], lambda x: next(outputs))
+    identity = {**m.target.identity(record), "version": land.versions[m.target.guest.distribution]}
+    return results.counted(
+        tool=TOOL, device=device(land, cpu), runtime={**identity, "threads": 1}, model=record["model"],
+        artifact={"path": str(path), "sha256": record["sha256"]}, input_shape=record["input_shape"],
+        precision=record["precision"], protocol=Protocol(warmup=len(cases), rounds=1, iterations=inferences),
+        check=checked, instructions={
+            "per_inference": int(statistics.median(run.counted)), "counted": run.counted, "load": run.load,
+            "counter": f"{land.emulator} TCG plugin (count_insns.c), one guest thread",
+            "rewrites": record.get("rewrites") or []})
+
+
+def run(paths: list[Path], cpu: str, inferences: int, timeout: float, output: Path,
+        say: Callable[[str], None] = print) -> tuple[list[Path], list[str]]:
+    """Every artifact checked first (a bad one stops the run before the long part), then each
+    counted in turn; returns the result files and the failures (each also said)."""
+    subjects = [(path, _manifest(path)) for path in paths]
+    subjects = [(path, m, _cases(path, m.record)) for path, m in subjects]
+    land = userland.prepare(say)
+    written, failures = [], []
+    for path, m, cases in subjects:
+        try:
+            result = count(land, path, m, cases, cpu, inferences, timeout)
+        except guest.GuestError as e:
+            failures.append(f"{path}: {e}")
+            say(f"failed {path.name} on emulated {cpu}: {e}")
+            continue
+        file = results.write(result, output)
+        ins, check = result["instructions"], result["check"]
+        flag = "" if result["valid"] else f"  INVALID: {'; '.join(result['invalid_reasons'])}"
+        say(f"{result['model']} {result['runtime']['name']} ({result['runtime']['backend']}, {result['precision']}) on "
+            f"emulated {cpu}: check {check['status']}, {ins['per_inference'] / 1e6:.1f} M instructions per inference "
+            f"-> {file}{flag}")
+        written.append(file)
+    return written, failures

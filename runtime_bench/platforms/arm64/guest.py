@@ -1,0 +1,80 @@
+"""The guest side of `cloformer-bench arm64`: one run of a target's guest program (its `Guest`:
+a Python loader under guest_main.py, or a native program built into the userland) under qemu
+with the instruction counter."""
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ....export.api import Target
+from .userland import CPUS, Userland
+
+GUEST_MAIN = resources.files(__package__) / "guest_main.py"
+
+
+class GuestError(Exception):
+    """The guest run failed: the reason, in one line."""
+
+
+@dataclass(frozen=True)
+class GuestRun:
+    outputs: list[np.ndarray]  # one per input, flat float32
+    load: int                  # instructions from process start to the loaded model
+    counted: list[int]         # instructions of each counted inference
+
+
+def _marks(path: Path) -> list[int]:
+    try:
+        return [int(line.split()[1]) for line in path.read_text().splitlines() if line.startswith("mark ")]
+    except (OSError, ValueError, IndexError):
+        return []
+
+
+def command(userland: Userland, cpu: str, target: Target) -> list[str]:
+    """The guest command that runs `target`'s artifacts, before the artifact's own arguments."""
+    sysroot = userland.sysroot(cpu)
+    if target.guest.loader is not None:
+        return [str(sysroot / "usr/bin/python3.11"), str(GUEST_MAIN), str(target.guest.loader)]
+    return [str(sysroot / userland.programs[target.name])]
+
+
+def run(userland: Userland, cpu: str, target: Target, artifact: Path, inputs: list[np.ndarray], counted: int,
+        timeout: float) -> GuestRun:
+    """Run `artifact` on the emulated `cpu`: each input once (the outputs), then `counted` more
+    inferences on the first, each between two marks of the instruction counter."""
+    sysroot = userland.sysroot(cpu)
+    with tempfile.TemporaryDirectory(prefix="cloformer-arm64-") as tmp:
+        work = Path(tmp)
+        files = []
+        for i, x in enumerate(inputs):
+            files.append(work / f"input{i}.bin")
+            np.ascontiguousarray(x, dtype="<f4").tofile(files[-1])
+        counts = work / "counts.txt"
+        cmd = [str(userland.qemu), "-cpu", CPUS[cpu].qemu, "-L", str(sysroot),
+               "-plugin", f"{userland.plugin},out={counts}",
+               # qemu passes its environment on: the guest gets none of the host's libraries
+               "-U", "LD_LIBRARY_PATH", "-E", "PYTHONPATH=/opt/python", "-E", "PYTHONHASHSEED=0",
+               "-E", "PYTHONDONTWRITEBYTECODE=1",
+               *command(userland, cpu, target), str(artifact.resolve()), str(work), str(counted), *map(str, files)]
+        try:
+            got = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=userland.env())
+        except subprocess.TimeoutExpired:
+            raise GuestError(f"no result within {timeout:.0f} s (pass a longer --timeout)") from None
+        if got.returncode:
+            lines = [line for line in got.stderr.splitlines() if line.strip()]
+            raise GuestError(f"the guest exited with {got.returncode}: {lines[-1] if lines else 'no message'}")
+        outputs = []
+        for i in range(len(inputs)):
+            path = work / f"output{i}.bin"
+            if not path.is_file():
+                raise GuestError(f"the guest wrote no output for input {i}")
+            outputs.append(np.fromfile(path, dtype="<f4"))
+        marks = _marks(counts)
+    if len(marks) != 1 + 2 * counted:
+        raise GuestError(f"the instruction counter recorded {len(marks)} marks, expected {1 + 2 * counted}")
+    return GuestRun(outputs, marks[0], [marks[i + 1] - marks[i] for i in range(1, len(marks), 2)])

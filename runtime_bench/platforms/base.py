@@ -1,0 +1,57 @@
+"""What a platform is: one place `cloformer-bench` runs artifacts (this machine, phones over adb,
+result files copied off an iPhone, a CPU under qemu, a device cloud), each its own module in
+this folder with its subcommand, the device kind its results carry and its runner. The CLI and
+`all` iterate the registry and never name one."""
+from __future__ import annotations
+
+import argparse
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...export.api import Protocol
+
+
+@dataclass
+class AllRun:
+    """`cloformer-bench all`, shared by the platforms taking part, in their order: the protocol, the
+    artifacts made so far (a platform that exports adds them for the next), the results written."""
+    protocol: Protocol
+    artifacts: list[Path] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+
+class Platform(ABC):
+    name: str     # its `cloformer-bench` subcommand
+    kind: str     # `device.kind` of its results (an enum of the result schema)
+    summary: str  # the subcommand's help line
+    order: int    # position in --help and in `all`
+    in_all: bool = False  # takes part in `cloformer-bench all` (all_arguments, all_step)
+
+    @abstractmethod
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Its subcommand's arguments."""
+
+    @abstractmethod
+    def run(self, args: argparse.Namespace) -> None:
+        """Its subcommand: writes result files; raises `UsageError` (exit 2) or `CommandError` (exit 1)."""
+
+    def all_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Its arguments of `cloformer-bench all` (the protocol's, --output and --comparison are shared)."""
+
+    def check_all(self, args: argparse.Namespace) -> None:
+        """Refuse bad `all` arguments before any platform's step runs."""
+
+    def all_step(self, args: argparse.Namespace, run: AllRun) -> None:
+        """Its step of `cloformer-bench all`: say why it is skipped, or add to `run.written`."""
+
+
+PLATFORMS: dict[str, Platform] = {}
+
+
+def register(cls: type[Platform]) -> type[Platform]:
+    """Class decorator: the platform joins the registry (kept in `order`)."""
+    PLATFORMS[cls.name] = cls()
+    for name in sorted(PLATFORMS, key=lambda n: PLATFORMS[n].order):
+        PLATFORMS[name] = PLATFORMS.pop(name)
+    return cls

@@ -1,0 +1,134 @@
+"""LiteRT: the .tflite keeps NCHW in and out, matches eager in ai-edge-litert's interpreter with its
+XNNPACK delegate, says where each op runs, and comes in fp16 and int8 with their fidelity."""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from cloformer.export.cli import main
+from cloformer.export.manifest import manifest_path
+from cloformer.export.targets import TARGETS
+from cloformer.export.targets.litert import GPU_PATH, XNNPACK_PATH
+from cloformer.runtime_bench.platforms import host
+from cloformer.runtime_bench.cli import main as bench
+from cloformer.export.contracts.protocol import Protocol
+
+from ...conftest import export
+
+
+def test_fp32_matches_eager_in_xnnpack_with_nchw_io(litert_export):
+    path, manifest = litert_export
+    assert path.suffix == ".tflite" and manifest["target"] == "litert" and manifest["backend"] is None
+    assert TARGETS["litert"].io_shapes(path) == ([1, 3, 224, 224], [1, 1000])  # NCHW, as the apps feed it
+    parity = manifest["parity"]
+    assert parity["status"] == "pass" and parity["runtime"] == "ai-edge-litert (XNNPACK)"
+    assert parity["max_abs_diff"] < 1e-4 and parity["cosine"] > 0.99999
+    assert manifest["rewrites"][-1] == "split_depthwise" and manifest["litert"]["weights"] == "float32"
+
+
+def test_placement_names_what_leaves_xnnpack_and_the_gpu_list(litert_export):
+    _, manifest = litert_export
+    xnnpack, gpu = (next(e for e in manifest["placement"] if e["path"] == p) for p in (XNNPACK_PATH, GPU_PATH))
+    assert xnnpack["ops"] == manifest["litert"]["ops"] == sum(manifest["ops"].values())
+    assert xnnpack["partitions"] == manifest["litert"]["xnnpack_partitions"] <= 3
+    assert xnnpack["ops"] - xnnpack["ops_on_path"] == sum(item["count"] for item in xnnpack["off"]) <= 2
+    for item in xnnpack["off"]:  # mapped back to the modules they come from
+        assert item["modules"] and all(m.startswith("layers.") for m in item["modules"]), item
+    assert gpu["ops_on_path"] == gpu["ops"] and gpu["off"] == []  # deploy form: rank <= 4, every op on the list
+
+
+def test_the_model_as_written_does_not_load_in_litert(tmp_path, capsys):
+    """The naive graph converts but LiteRT cannot prepare it (a FULLY_CONNECTED from the rank-5
+    global attention): the export fails with that reason and writes nothing."""
+    code = main(["--target", "litert", "--no-rewrite", "--input-size", "64", "--output", str(tmp_path), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and err.count("\n") == 0
+    assert "LiteRT cannot prepare" in err and "FULLY_CONNECTED" in err and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("precision, weights, max_ratio, min_sqnr", [
+    ("fp16", "float16", 0.55, 55.0),
+    ("int8", "int8 per channel", 0.40, 25.0),
+])
+def test_reduced_precision_has_its_fidelity(tmp_path_factory, precision, weights, max_ratio, min_sqnr):
+    fp32_path, _ = export(tmp_path_factory.mktemp("fp32"), "--target", "litert", "--input-size", "64")
+    path, manifest = export(tmp_path_factory.mktemp(precision), "--target", "litert", "--input-size", "64",
+                            "--precision", precision)
+    assert manifest["litert"]["weights"].startswith(weights) and manifest["parity"]["status"] == "pass"
+    assert manifest["size_bytes"] < max_ratio * fp32_path.stat().st_size
+    fidelity = manifest["fidelity"]
+    assert fidelity["status"] == "measured" and fidelity["images"] == 36 and fidelity["sqnr_db"] > min_sqnr
+    if precision == "int8":  # per-module SQNR at the diagnosis cuts (each segment exported alone: unverified)
+        assert isinstance(fidelity["per_module_sqnr_db"], str) and "int8" in fidelity["per_module_sqnr_db"]
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".check", path.name + ".json"]  # no fp32 left
+
+
+def test_host_bench_runs_it_in_litert(litert_export):
+    path, manifest = litert_export
+    result = host.bench(host.artifact(path), Protocol(warmup=1, rounds=1, iterations=3), threads=1)
+    assert result["runtime"]["name"] == "litert" and result["runtime"]["backend"] == "xnnpack"
+    assert result["runtime"]["version"] == manifest["versions"]["ai-edge-litert"]
+    assert result["artifact"]["sha256"] == manifest["sha256"] and len(result["latencies_ms"]) == 3
+
+
+def test_bad_artifacts_are_named_before_anything_runs(litert_export, small_onnx_export, tmp_path, capsys):
+    path, manifest = litert_export
+    truncated = tmp_path / "cut" / path.name
+    truncated.parent.mkdir()
+    truncated.write_bytes(path.read_bytes()[:100_000])
+    shutil.copy(manifest_path(path), manifest_path(truncated))
+    other = tmp_path / "other" / path.name  # the manifest of an .onnx beside a .tflite
+    other.parent.mkdir()
+    other.symlink_to(path)
+    shutil.copy(manifest_path(small_onnx_export[0]), manifest_path(other))
+    untargeted = tmp_path / "untargeted" / path.name
+    untargeted.parent.mkdir()
+    untargeted.symlink_to(path)
+    manifest_path(untargeted).write_text(json.dumps({k: v for k, v in manifest.items() if k != "target"}))
+    for artifact, message in (
+            (truncated, f"{truncated} does not match its manifest: sha256 "),
+            (other, f"{other} does not fit its manifest, which describes a --target onnx artifact"),
+            (untargeted, "field (top level): 'target' is a required property")):
+        assert bench(["host", str(artifact), "--output", str(tmp_path / "r")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "r").exists()
+
+
+def test_options_of_other_targets_are_refused(tmp_path, capsys):
+    code = main(["--target", "litert", "--precision", "int8", "--quantization", "dynamic", "--output", str(tmp_path)])
+    assert code == 2 and "--quantization does not apply to --target litert; it applies to --target onnx with " \
+                          "--precision int8" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_diagnose_exports_each_module_alone(tmp_path):
+    from cloformer.export.diagnose_cli import run
+
+    artifact, _ = export(tmp_path, "--target", "litert", "--input-size", "64")
+    _, (result,) = run([artifact], quiet=True)
+    assert result.reason is None and len(result.rows) == 14 and result.first is None
+    assert min(r["sqnr_db"] for r in result.rows.values()) > 100 and np.isfinite(result.min_sqnr)
+
+
+def test_without_the_extra_the_target_says_how_to_get_it(monkeypatch, tmp_path, capsys):
+    from cloformer.export.targets import litert
+
+    monkeypatch.setattr(litert, "missing_modules", lambda *modules: "litert_torch")
+    assert main(["--target", "litert", "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == ("cloformer-export: error: --target litert needs litert-torch, not installed here; "
+                           "pip install 'cloformer[litert]' (about 1 GB, with jax)")
+    assert not (tmp_path / "out").exists()
+
+
+def test_where_the_converter_has_no_build_the_target_says_so(monkeypatch, tmp_path, capsys):
+    from cloformer.export.targets import litert
+
+    monkeypatch.setattr(litert, "missing_modules", lambda *modules: "litert_torch")
+    monkeypatch.setattr(litert.platform, "machine", lambda: "aarch64")  # an ARM Linux board
+    assert main(["--target", "litert", "--output", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "cloformer-export: error: --target litert needs litert-torch, whose converter has no build for this "
+        "platform (x86_64 Linux and Apple-silicon macOS only); export LiteRT on one of those")

@@ -1,0 +1,165 @@
+"""cloformer-bench arm64 for real: XXS at 64x64 (the 224x224 kernels at a twelfth of the work), fp32
+and int8 of ONNX Runtime and ExecuTorch, on the emulated Cortex-A76; and its refusals."""
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import shutil
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from cloformer.export.api import CHECK_FAILED
+from cloformer.runtime_bench import result as results
+from cloformer.runtime_bench.cli import main
+from cloformer.runtime_bench.compare import compare
+
+from ....conftest import export
+
+arm64 = pytest.mark.arm64
+
+
+def bench(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["arm64", *map(str, args)])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def small_int8_exports(tmp_path_factory):
+    out = tmp_path_factory.mktemp("int8_64")
+    return [export(out, "--target", target, "--precision", "int8", "--input-size", "64")[0]
+            for target in ("onnx", "executorch")]
+
+
+@pytest.fixture(scope="module")
+def small_litert_export(tmp_path_factory):
+    return export(tmp_path_factory.mktemp("litert64"), "--target", "litert", "--input-size", "64")[0]
+
+
+@pytest.fixture(scope="module")
+def counted(small_onnx_export, small_executorch_export, small_int8_exports, small_litert_export, tmp_path_factory):
+    """One run over the five artifacts (every target with a guest), two counted inferences each:
+    (result files, stdout)."""
+    output = tmp_path_factory.mktemp("arm64_results")
+    artifacts = [small_onnx_export[0], small_executorch_export[0], *small_int8_exports, small_litert_export]
+    said = io.StringIO()  # capsys is function-scoped
+    with contextlib.redirect_stdout(said):
+        code = main(["arm64", *map(str, artifacts), "--inferences", "2", "--output", str(output)])
+    assert code == 0, said.getvalue()
+    return sorted(output.glob("*.json")), said.getvalue()
+
+
+@arm64
+def test_every_artifact_is_checked_and_counted_on_arm64(counted):
+    files, said = counted
+    loaded = [results.load(f) for f in files]
+    assert sorted((r["runtime"]["name"], r["precision"]) for r in loaded) == [
+        ("executorch", "fp32"), ("executorch", "int8"), ("litert", "fp32"), ("onnxruntime", "fp32"), ("onnxruntime", "int8")]
+    for r in loaded:
+        assert r["check"]["status"] == "pass" and r["valid"], r["check"]
+        # ARM kernels agree with the eager reference: fp32 to float rounding, int8 within its tolerance
+        assert all(c["sqnr_db"] > (80 if r["precision"] == "fp32" else 20) for c in r["check"]["cases"])
+        assert r["device"]["kind"] == "emulated" and "asimddp" in r["device"]["features"]
+        assert r["latencies_ms"] == [] and r["stats"] is None and r["load_ms"] is None
+        ins = r["instructions"]
+        assert len(ins["counted"]) == 2 and ins["per_inference"] > 1e6 and ins["load"] > 0
+        # repeatable to within what Python's and ORT's allocators move between two runs (ORT int8: 0.5 %)
+        assert abs(ins["counted"][0] - ins["counted"][1]) < 1e-2 * ins["per_inference"]
+        assert r["runtime"]["version"] == metadata.version(
+            {"executorch": "executorch", "onnxruntime": "onnxruntime", "litert": "ai-edge-litert"}[r["runtime"]["name"]])
+        assert ins["rewrites"]  # the default deploy form
+    assert said.count("check pass") == 5 and "M instructions per inference" in said
+
+
+@arm64
+def test_compare_puts_instructions_in_their_own_table_with_ratios(counted, tmp_path):
+    files, _ = counted
+    table, written = compare(files, tmp_path)
+    assert [p.name for p in written] == ["table.md", "instructions.csv"]  # no latency: no latency table
+    assert table.startswith("Guest instructions per inference under emulation (not a latency)")
+    rows = {(r["runtime"], r["precision"]): r for r in csv.DictReader((tmp_path / "instructions.csv").open())}
+    for (runtime, precision), row in rows.items():
+        assert (row["ratio_fp32"] != "") == (precision == "int8")
+        assert (row["ratio_reference"] != "") == (runtime != "onnxruntime")
+    ratio = float(rows[("executorch", "int8")]["ratio_fp32"].rstrip("x"))
+    assert ratio == pytest.approx(float(rows[("executorch", "int8")]["instructions_M"])
+                                  / float(rows[("executorch", "fp32")]["instructions_M"]), abs=0.01)
+
+
+def _copy(artifact: Path, into: Path, bundle: bool = True) -> Path:
+    for suffix in ("", ".json", ".check") if bundle else ("", ".json"):
+        source = artifact.with_name(artifact.name + suffix)
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, into / source.name)
+    return into / artifact.name
+
+
+@arm64
+def test_wrong_outputs_fail_the_check_and_the_result_says_so(small_executorch_export, tmp_path, capsys):
+    artifact = _copy(small_executorch_export[0], tmp_path)
+    manifest = artifact.with_name(artifact.name + ".json")
+    record = json.loads(manifest.read_text())
+    record["check"]["tolerance"] = {"max_abs_diff": 0.0, "min_sqnr_db": 190.0}  # nothing computed passes this
+    manifest.write_text(json.dumps(record))
+    code, out, _ = bench(capsys, artifact, "--output", tmp_path / "res")
+    [file] = (tmp_path / "res").glob("*.json")
+    result = results.load(file)
+    assert code == 0 and "check fail" in out and "INVALID: " + CHECK_FAILED in out
+    assert not result["valid"] and result["invalid_reasons"][0].startswith(CHECK_FAILED + "astronaut max abs diff")
+
+
+@arm64
+def test_without_its_bundle_the_eager_model_is_the_reference(small_onnx_export, tmp_path, capsys):
+    artifact = _copy(small_onnx_export[0], tmp_path, bundle=False)
+    code, out, _ = bench(capsys, artifact, "--output", tmp_path / "res")
+    [file] = (tmp_path / "res").glob("*.json")
+    assert code == 0 and results.load(file)["check"]["status"] == "pass"
+
+
+@arm64
+def test_a_guest_that_does_not_finish_fails_the_command(small_onnx_export, tmp_path, capsys):
+    code, out, err = bench(capsys, small_onnx_export[0], "--timeout", "0.01", "--output", tmp_path / "res")
+    assert code == 1 and "no result within 0 s (pass a longer --timeout)" in out
+    assert err.strip() == "cloformer-bench: error: 1 artifact(s) failed on emulated cortex-a76 (lines above); 0 result(s) written"
+    assert not (tmp_path / "res").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--inferences", "0"], "--inferences must be at least 1, got 0"),
+    (["--timeout", "-1"], "--timeout must be a positive number of seconds, got -1.0"),
+    (["--cpu", "m1"], "argument --cpu: invalid choice: 'm1'"),
+])
+def test_bad_flags(small_onnx_export, args, message, capsys):
+    code, _, err = bench(capsys, small_onnx_export[0], *args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) <= 2 and "Traceback" not in err
+
+
+def test_an_artifact_without_an_arm64_runtime_is_refused_before_anything_runs(small_coreml_export, tmp_path, capsys):
+    code, _, err = bench(capsys, small_coreml_export[0], "--output", tmp_path)
+    assert code == 2 and err.strip() == (f"cloformer-bench: error: {small_coreml_export[0]}: coreml does not run on an "
+                                         "ARM64 CPU here; cloformer-bench arm64 runs --target onnx (.onnx), "
+                                         "litert (.tflite), executorch (.pte: xnnpack, portable)")
+
+
+def test_a_missing_artifact_is_a_usage_error(tmp_path, capsys):
+    code, _, err = bench(capsys, tmp_path / "nothing.onnx")
+    assert code == 2 and "nothing.onnx" in err and "Traceback" not in err
+
+
+@arm64
+@pytest.mark.slow
+def test_full_size_artifacts_pass_their_check_on_arm64(tmp_path, capsys):
+    """The issue's target at 224x224: XXS fp32 and int8 of ONNX Runtime (int8: static QDQ) and
+    ExecuTorch-XNNPACK computed by ARM kernels, each within its check's tolerance (about 4 minutes)."""
+    artifacts = [export(tmp_path / "exports", "--target", target, "--precision", precision)[0]
+                 for target in ("onnx", "executorch") for precision in ("fp32", "int8")]
+    code, out, _ = bench(capsys, *artifacts, "--output", tmp_path / "res")
+    loaded = [results.load(f) for f in (tmp_path / "res").glob("*.json")]
+    assert code == 0 and out.count("check pass") == 4, out
+    assert sorted(results.input_label(r) for r in loaded) == ["224x224"] * 4
+    for r in loaded:
+        assert r["valid"] and all(c["sqnr_db"] > (80 if r["precision"] == "fp32" else 20) for c in r["check"]["cases"])
+        assert r["instructions"]["per_inference"] > 1e8
