@@ -6,7 +6,6 @@ import subprocess
 import numpy as np
 import pytest
 
-from cloformer.export.api import TARGETS
 from cloformer.export.inputs import preprocess
 from cloformer.runtime_bench.platforms import android
 from cloformer.runtime_bench import result as results

@@ -23,7 +23,6 @@ import re
 import shutil
 import subprocess
 import sys
-import zipfile
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -34,7 +33,7 @@ HERE = resources.files(__package__)
 RELEASE = "bookworm"  # its python3.11 takes the cp311 wheels the host uses
 GUEST_PACKAGES = ("python3.11-minimal", "libpython3.11-stdlib", "libstdc++6")
 QEMU_PACKAGES = ("qemu-user",)
-TOOLCHAIN_PACKAGES = ("g++-aarch64-linux-gnu",)  # for the ExecuTorch runner; dropped once it is built
+TOOLCHAIN_PACKAGES = ("g++-aarch64-linux-gnu",)  # for the native guests (`Guest.build`); dropped once built
 # Every manylinux tag bookworm's glibc 2.36 runs (pip's --platform takes exact tags only).
 WHEEL_TAGS = [f"manylinux_2_{minor}_aarch64" for minor in range(17, 37)]
 GUEST_MAIN_WHEELS = ("numpy",)  # what guest_main.py itself imports
