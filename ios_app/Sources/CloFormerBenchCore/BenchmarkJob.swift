@@ -58,14 +58,15 @@ public enum BenchmarkJob {
             let runner = try makeRunner()
             result.runtime.name = runner.runtime
             result.runtime.version = runner.version
+            // The check bundle before the (slow) load: a damaged one fails the run, a missing one is "absent".
+            let bundle = try OutputCheck.read(artifact: artifact, manifest: manifest)
             let start = clock.now()
             try runner.load(artifact: artifact, manifest: manifest)
             let loadMs = Double(clock.now() - start) / 1e6
             result.runtime.backend = runner.backend
             // Before timing: outputs of the bundle's inputs against the reference (a delegate bug, an old
             // runtime or fp16 overflow on the Neural Engine computes something else).
-            result.check = try OutputCheck.run(
-                OutputCheck.read(artifact: artifact, manifest: manifest), runner: runner, rows: manifest.inputShape[0])
+            result.check = try OutputCheck.run(bundle, runner: runner, rows: manifest.inputShape[0])
             let input = randomInput(count: manifest.inputCount)
             let logits = try runner.run(input)
             guard logits.count == manifest.inputShape[0] * manifest.numClasses else {

@@ -48,6 +48,8 @@ public struct Manifest: Decodable {
     }
 
     public let model: String
+    /// The file name the artifact was written under (in the manifest's folder).
+    public let artifact: String
     public let target: String
     /// The export backend (xnnpack, coreml, mps, ...) or null (ONNX, Core ML).
     public let backend: String?
@@ -63,7 +65,7 @@ public struct Manifest: Decodable {
     public let apps: [String: AppRun]
 
     enum CodingKeys: String, CodingKey {
-        case model, target, backend, precision, sha256, preprocessing, check, labels, apps
+        case model, artifact, target, backend, precision, sha256, preprocessing, check, labels, apps
         case inputShape = "input_shape"
         case numClasses = "num_classes"
     }
@@ -109,6 +111,12 @@ public struct Manifest: Decodable {
                 "\(source): not a cloformer-export manifest (\(error)); copy the .json cloformer-export wrote beside the artifact"
             )
         }
+        try fileName("artifact", manifest.artifact)
+        try fileName("check.bundle", manifest.check.bundle)
+        for (i, c) in manifest.check.cases.enumerated() {
+            try fileName("check.cases.\(i).input.file", c.input.file)
+            try fileName("check.cases.\(i).expected.file", c.expected.file)
+        }
         let p = manifest.preprocessing
         guard p.layout == "NCHW", p.color == "RGB" else {
             throw BenchmarkError.invalid(
@@ -125,6 +133,14 @@ public struct Manifest: Decodable {
             )
         }
         return manifest
+    }
+
+    /// A name the app joins to the artifact's folder (artifact, check.bundle, the bundle's files) must be a plain
+    /// file name in that folder: not empty, no / or \, not . or .. (a manifest must never point outside its folder).
+    static func fileName(_ field: String, _ name: String) throws {
+        guard name.isEmpty || name.contains("/") || name.contains("\\") || name == "." || name == ".." else { return }
+        throw BenchmarkError.invalid(
+            "manifest field \(field): '\(name)' is not a file name in the artifact's folder; re-export the artifact")
     }
 
     public static func read(artifact: URL) throws -> Manifest {

@@ -16,38 +16,57 @@ public enum OutputCheck {
         public let expected: [Float]
     }
 
-    /// The bundle's cases, or none and why (copied without its bundle, or changed since export).
+    /// The bundle's cases, or none and why (the artifact was copied without its .check folder).
     public struct Bundle {
         public let cases: [Case]
         public let absentReason: String?
         let tolerance: BenchmarkResult.Check.Tolerance
     }
 
+    /// The bundle beside `artifact` as its manifest describes it. No bundle folder: no cases, and why (the run goes
+    /// on with check absent). A folder that is there but damaged (a file missing, changed since export, unreadable
+    /// or of another shape) throws, failing the run: checking against it, or quietly not checking, would give a
+    /// verdict that looks right and is not.
     public static func read(artifact: URL, manifest: Manifest) throws -> Bundle {
         let section = manifest.check
         let folder = artifact.deletingLastPathComponent().appendingPathComponent(section.bundle)
-        func absent(_ reason: String) -> Bundle {
-            Bundle(cases: [], absentReason: reason, tolerance: section.tolerance)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            return Bundle(
+                cases: [], absentReason: "\(section.bundle) is missing: copy the artifact's .check folder beside it",
+                tolerance: section.tolerance)
+        }
+        func damaged(_ file: String, _ what: String) -> BenchmarkError {
+            .invalid(
+                "the check bundle \(section.bundle) is damaged: \(file) \(what); re-export the artifact, or copy its "
+                    + ".check folder again")
         }
         var cases: [Case] = []
         for spec in section.cases {
             var arrays: [[Float]] = []
             for file in [spec.input, spec.expected] {
                 let url = folder.appendingPathComponent(file.file)
-                let shown = "\(section.bundle)/\(file.file)"
-                guard FileManager.default.fileExists(atPath: url.path) else {
-                    return absent("\(shown) is missing: copy the artifact's .check folder beside it")
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), !isFolder.boolValue
+                else { throw damaged(file.file, "is missing") }
+                // Without CryptoKit (Linux) the digest is not checked, as for the artifact itself; an unreadable
+                // file is left to Npy.read, which says so.
+                if let sha = try? BenchmarkJob.sha256(of: url), sha != file.sha256 {
+                    throw damaged(file.file, "does not match its manifest's sha256")
                 }
-                // Without CryptoKit (Linux) the digest is not checked, as for the artifact itself.
-                if let sha = try BenchmarkJob.sha256(of: url), sha != file.sha256 {
-                    return absent("\(shown) does not match its manifest's sha256: re-export it")
-                }
-                // Its digest matched (or was not checked): a manifest edited to fit a bad file gets here.
-                guard let npy = try? Npy.read(url) else {
-                    return absent("\(shown) is not a .npy file: re-export it")
+                let expected = "float32 \(file.shape)"
+                let npy: Npy
+                do {  // its digest matched (or was not checked): a manifest edited to fit a bad file gets here
+                    npy = try Npy.read(url)
+                } catch let error as Npy.Invalid {
+                    guard let dtype = error.dtype, let shape = error.shape else {
+                        throw damaged(file.file, "is not a .npy file (\(error.detail))")
+                    }
+                    throw damaged(file.file, "holds \(dtype) \(shape), not \(expected)")
                 }
                 guard npy.shape == file.shape else {
-                    return absent("\(shown) has shape \(npy.shape), not \(file.shape)")
+                    throw damaged(file.file, "holds float32 \(npy.shape), not \(expected)")
                 }
                 arrays.append(npy.data)
             }

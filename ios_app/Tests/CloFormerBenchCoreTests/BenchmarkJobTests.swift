@@ -54,17 +54,75 @@ final class BenchmarkJobTests: XCTestCase {
         XCTAssertEqual(bad.check.cases[0].top5Agreement, 1)
     }
 
-    func testAnArtifactCopiedWithoutItsBundleRunsWithCheckAbsent() throws {
+    static let bundle = "cloformer_xxs_64x64_coreml_fp32.mlpackage.check"
+
+    func testAnArtifactCopiedWithoutItsBundleFolderRunsWithCheckAbsent() throws {
         let artifact = try Testing.artifact(in: dir, name: "m.mlpackage")
-        try FileManager.default.removeItem(
-            at: dir.appendingPathComponent("cloformer_xxs_64x64_coreml_fp32.mlpackage.check/astronaut.input.npy"))
+        try FileManager.default.removeItem(at: dir.appendingPathComponent(Self.bundle))
         let result = run(artifact, Testing.FakeRunner())
         XCTAssertTrue(result.valid, "\(result.invalidReasons)")
         XCTAssertEqual(result.check.status, "absent")
         XCTAssertEqual(
-            result.check.reason,
-            "cloformer_xxs_64x64_coreml_fp32.mlpackage.check/astronaut.input.npy is missing: copy the artifact's "
-                + ".check folder beside it")
+            result.check.reason, "\(Self.bundle) is missing: copy the artifact's .check folder beside it")
+    }
+
+    /// The bundle's folder is there, but `edit` made random.expected.npy something other than its manifest says
+    /// (`refit`: the manifest's sha256 then edited to fit the file, where it is checked; `shape`: its shape
+    /// edited): the run's reason.
+    func damaged(refit: Bool = false, shape: [Int]? = nil, _ edit: (URL) throws -> Void) throws -> String {
+        let folder = dir.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let artifact = try Testing.artifact(in: folder, name: "m.mlpackage")
+        let file = folder.appendingPathComponent(Self.bundle).appendingPathComponent("random.expected.npy")
+        try edit(file)
+        let url = Manifest.url(for: artifact)
+        var json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        var check = json["check"] as! [String: Any]
+        var cases = check["cases"] as! [[String: Any]]
+        var expected = cases[1]["expected"] as! [String: Any]
+        if refit, let sha = try BenchmarkJob.sha256(of: file) { expected["sha256"] = sha }
+        if let shape { expected["shape"] = shape }
+        cases[1]["expected"] = expected
+        check["cases"] = cases
+        json["check"] = check
+        try JSONSerialization.data(withJSONObject: json).write(to: url)
+        let runner = Testing.FakeRunner()
+        let result = run(artifact, runner)
+        XCTAssertFalse(result.valid)
+        XCTAssertNil(result.stats)
+        XCTAssertEqual(result.latenciesMs.count, 0)
+        XCTAssertEqual(runner.calls, 0)  // refused before anything ran
+        XCTAssertEqual(result.model, "cloformer_xxs")  // what is known stays in the result
+        XCTAssertEqual(result.invalidReasons.count, 1)
+        return result.invalidReasons.first ?? ""
+    }
+
+    func damagedReason(_ what: String) -> String {
+        "the check bundle \(Self.bundle) is damaged: random.expected.npy \(what); re-export the artifact, or copy "
+            + "its .check folder again"
+    }
+
+    func testADamagedBundleFailsTheRunNamingTheFileAndWhatIsWrong() throws {
+        XCTAssertEqual(try damaged { try FileManager.default.removeItem(at: $0) }, damagedReason("is missing"))
+        #if canImport(CryptoKit)  // Linux does not re-check digests (no CryptoKit)
+            let other = try Data(
+                contentsOf: Testing.repository.appendingPathComponent(
+                    "tests/fixtures/manifests/\(Self.bundle)/astronaut.expected.npy"))
+            XCTAssertEqual(
+                try damaged { try other.write(to: $0) }, damagedReason("does not match its manifest's sha256"))
+        #endif
+        XCTAssertEqual(
+            try damaged(refit: true) { try Data("not npy".utf8).write(to: $0) },
+            damagedReason("is not a .npy file (not a version 1 .npy file)"))
+        XCTAssertEqual(
+            try damaged(shape: [1, 10]) { _ in }, damagedReason("holds float32 [1, 1000], not float32 [1, 10]"))
+        let header = Array("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1000), }".utf8)
+        let float64 = Data(
+            [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.count), 0] + header
+                + [UInt8](repeating: 0, count: 8000))
+        XCTAssertEqual(
+            try damaged(refit: true) { try float64.write(to: $0) },
+            damagedReason("holds float64 [1, 1000], not float32 [1, 1000]"))
     }
 
     func testANpyFileOtherThanFloat32IsRefused() {
@@ -74,6 +132,8 @@ final class BenchmarkJobTests: XCTestCase {
                 + [UInt8](repeating: 0, count: 16))
         XCTAssertThrowsError(try Npy.parse(bytes, source: "x.npy")) {
             XCTAssertTrue("\($0)".contains("x.npy: not little-endian float32 in C order"), "\($0)")
+            XCTAssertEqual(($0 as? Npy.Invalid)?.dtype, "float64")  // what it holds, for the check's reason
+            XCTAssertEqual(($0 as? Npy.Invalid)?.shape, [2])
         }
     }
 

@@ -41,6 +41,54 @@ final class ManifestTests: XCTestCase {
         }
     }
 
+    func testANameThatIsNotAFileInTheArtifactsFolderIsRefused() throws {
+        let artifact = try Testing.artifact(in: dir, name: "m.mlpackage")
+        XCTAssertNoThrow(try Manifest.read(artifact: artifact))  // as exported: plain names
+        let exported = try JSONSerialization.jsonObject(with: Data(contentsOf: Manifest.url(for: artifact)))
+        for field in ["artifact", "check.bundle", "check.cases.0.input.file", "check.cases.1.expected.file"] {
+            for name in ["../x.check", "sub/x.check", "..\\x.check", "/etc/passwd", "", ".", ".."] {
+                var json = exported as! [String: Any]
+                var check = json["check"] as! [String: Any]
+                var cases = check["cases"] as! [[String: Any]]
+                switch field {
+                case "artifact": json["artifact"] = name
+                case "check.bundle": check["bundle"] = name
+                case "check.cases.0.input.file":
+                    var input = cases[0]["input"] as! [String: Any]
+                    input["file"] = name
+                    cases[0]["input"] = input
+                default:
+                    var expected = cases[1]["expected"] as! [String: Any]
+                    expected["file"] = name
+                    cases[1]["expected"] = expected
+                }
+                check["cases"] = cases
+                json["check"] = check
+                let data = try JSONSerialization.data(withJSONObject: json)
+                XCTAssertThrowsError(try Manifest.parse(data, source: "m.mlpackage.json"), "\(field) = '\(name)'") {
+                    XCTAssertEqual(
+                        "\($0)",
+                        "manifest field \(field): '\(name)' is not a file name in the artifact's folder; "
+                            + "re-export the artifact")
+                }
+            }
+        }
+        // through the job: a failed result, like an unknown schema_version
+        var check = (exported as! [String: Any])["check"] as! [String: Any]
+        check["bundle"] = "../x.check"
+        try rewrite(artifact, "check", check)
+        let result = BenchmarkJob.run(
+            artifact: artifact, runner: { Testing.FakeRunner() }, runtime: "coreml", backend: "all",
+            protocol: BenchmarkProtocol(), platform: Testing.platform, clock: Testing.tickingClock(step: 1))
+        XCTAssertFalse(result.valid)
+        XCTAssertEqual(
+            result.invalidReasons,
+            [
+                "manifest field check.bundle: '../x.check' is not a file name in the artifact's folder; "
+                    + "re-export the artifact"
+            ])
+    }
+
     func testTheRunnerIsTheOneItsManifestNamesForThisApp() throws {
         let artifact = try Testing.artifact(in: dir, name: "m.mlpackage")
         XCTAssertEqual(try Manifest.read(artifact: artifact).runner(), "coreml")

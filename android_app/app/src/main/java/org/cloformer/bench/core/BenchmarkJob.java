@@ -68,6 +68,8 @@ public final class BenchmarkJob {
             JSONObject rt = result.getJSONObject("runtime");
             rt.put("name", runner.runtime()).put("version", runner.version());
             Qnn.check(manifest, runner, platform.device().optString("soc", null));
+            // The check bundle before the (slow) load: a damaged one fails the run, a missing one is "absent".
+            Check.Bundle bundle = Check.read(request.artifact, manifest);
             platform.resetPeakRss();
             long start = clock.nanoTime();
             runner.load(request.artifact, manifest, request.threads);
@@ -75,7 +77,7 @@ public final class BenchmarkJob {
             rt.put("backend", runner.backend());
             // Before timing: outputs of the bundle's inputs against the reference (a delegate bug, an old
             // runtime or fp16 overflow computes something else, and its latency would mean nothing).
-            JSONObject check = Check.run(Check.read(request.artifact, manifest), runner, (int) manifest.inputShape[0]);
+            JSONObject check = Check.run(bundle, runner, (int) manifest.inputShape[0]);
             result.put("check", check);
             float[] input = randomInput(manifest);
             checkOutput(runner.run(input), manifest);

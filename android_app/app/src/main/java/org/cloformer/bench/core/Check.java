@@ -1,8 +1,14 @@
 package org.cloformer.bench.core;
 
+import java.io.ByteArrayOutputStream;
 import java.io.File;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -36,7 +42,7 @@ public final class Check {
         }
     }
 
-    /** The bundle's cases, or none and why (copied without its bundle, or changed since export). */
+    /** The bundle's cases, or none and why (the artifact was copied without its .check folder). */
     public static final class Bundle {
         public final List<Case> cases;
         public final String absentReason;
@@ -53,13 +59,24 @@ public final class Check {
 
     private Check() {}
 
+    /**
+     * The bundle beside {@code artifact} as its manifest describes it. No bundle folder: no cases, and why (the
+     * run goes on with check absent). A folder that is there but damaged (a file missing, changed since export,
+     * unreadable or of another shape) fails the run: checking against it, or quietly not checking, would give a
+     * verdict that looks right and is not.
+     */
     public static Bundle read(File artifact, Manifest manifest) throws BenchmarkException {
         try {
             JSONObject section = manifest.check;
             JSONObject tolerance = section.getJSONObject("tolerance");
             double maxAbs = tolerance.getDouble("max_abs_diff");
             double minSqnr = tolerance.getDouble("min_sqnr_db");
-            File folder = new File(artifact.getParentFile(), section.getString("bundle"));
+            String bundle = section.getString("bundle");
+            File folder = new File(artifact.getParentFile(), bundle);
+            if (!folder.isDirectory()) {
+                return new Bundle(new ArrayList<Case>(), bundle + " is missing: copy the artifact's .check folder "
+                        + "beside it", 0, 0);
+            }
             List<Case> cases = new ArrayList<>();
             JSONArray specs = section.getJSONArray("cases");
             for (int i = 0; i < specs.length(); i++) {
@@ -68,23 +85,32 @@ public final class Check {
                 String[] roles = {"input", "expected"};
                 for (int r = 0; r < 2; r++) {
                     JSONObject file = spec.getJSONObject(roles[r]);
-                    File path = new File(folder, file.getString("file"));
-                    String shown = folder.getName() + "/" + path.getName();
+                    String name = file.getString("file");
+                    File path = new File(folder, name);
                     if (!path.isFile()) {
-                        return absent(shown + " is missing: copy the artifact's .check folder beside it");
+                        throw damaged(bundle, name + " is missing");
                     }
-                    if (!BenchmarkJob.sha256(path).equals(file.getString("sha256"))) {
-                        return absent(shown + " does not match its manifest's sha256: re-export it");
+                    byte[] bytes;
+                    try {
+                        bytes = readAll(path);
+                    } catch (IOException e) {
+                        throw damaged(bundle, name + " is not a .npy file (cannot read it: "
+                                + e.getClass().getSimpleName() + ")");
                     }
+                    if (!sha256(bytes).equals(file.getString("sha256"))) {
+                        throw damaged(bundle, name + " does not match its manifest's sha256");
+                    }
+                    String expected = "float32 " + Arrays.toString(longs(file.getJSONArray("shape")));
                     Npy npy;
                     try { // its digest matched: only a manifest edited to fit a bad file gets here
-                        npy = Npy.read(path);
-                    } catch (BenchmarkException e) {
-                        return absent(shown + " is not a .npy file (" + e.getMessage() + "): re-export it");
+                        npy = Npy.parse(bytes, path.getPath());
+                    } catch (Npy.Invalid e) {
+                        throw damaged(bundle, e.dtype == null ? name + " is not a .npy file (" + e.detail + ")"
+                                : name + " holds " + e.dtype + " " + Arrays.toString(e.shape) + ", not " + expected);
                     }
-                    if (!Arrays.equals(npy.shape, longs(file.getJSONArray("shape")))) {
-                        return absent(shown + " has shape " + Arrays.toString(npy.shape) + ", not "
-                                + file.getJSONArray("shape"));
+                    String holds = "float32 " + Arrays.toString(npy.shape);
+                    if (!holds.equals(expected)) {
+                        throw damaged(bundle, name + " holds " + holds + ", not " + expected);
                     }
                     arrays[r] = npy.data;
                 }
@@ -96,8 +122,34 @@ public final class Check {
         }
     }
 
-    private static Bundle absent(String reason) {
-        return new Bundle(new ArrayList<Case>(), reason, 0, 0);
+    private static BenchmarkException damaged(String bundle, String what) {
+        return new BenchmarkException("the check bundle " + bundle + " is damaged: " + what + "; re-export the "
+                + "artifact, or copy its .check folder again");
+    }
+
+    private static byte[] readAll(File file) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (InputStream in = new FileInputStream(file)) { // android.jar 23: no java.nio.file
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                bytes.write(buffer, 0, n);
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private static String sha256(byte[] bytes) {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every Java platform has SHA-256
+        }
+        StringBuilder hex = new StringBuilder();
+        for (byte b : digest.digest(bytes)) {
+            hex.append(String.format(Locale.ROOT, "%02x", b));
+        }
+        return hex.toString();
     }
 
     /** The result's {@code check}: every case through the runner, each figure against the tolerance. */

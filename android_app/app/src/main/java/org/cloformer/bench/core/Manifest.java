@@ -68,6 +68,16 @@ public final class Manifest {
                     + ", the version this app reads: re-export with the cloformer-export this app was built with, "
                     + "or install the app that matches it");
         }
+        fileName("artifact", json.getString("artifact"));
+        JSONObject section = json.getJSONObject("check");
+        fileName("check.bundle", section.getString("bundle"));
+        JSONArray cases = section.getJSONArray("cases");
+        for (int i = 0; i < cases.length(); i++) {
+            for (String role : new String[] {"input", "expected"}) {
+                fileName("check.cases." + i + "." + role + ".file",
+                        cases.getJSONObject(i).getJSONObject(role).getString("file"));
+            }
+        }
         JSONObject appsJson = json.getJSONObject("apps");
         apps = appsJson.length() == 0 ? "none" : joined(appsJson.names());
         JSONObject mine = appsJson.optJSONObject(APP);
@@ -166,6 +176,17 @@ public final class Manifest {
                     + "); push it beside the artifact: adb push <artifact>.json " + path);
         }
         return parse(new String(text.toByteArray(), StandardCharsets.UTF_8), path.getPath());
+    }
+
+    /**
+     * A name the app joins to the artifact's folder (artifact, check.bundle, the bundle's files) must be a plain file
+     * name in that folder: not empty, no / or \, not . or .. (a manifest must never point outside its folder).
+     */
+    static void fileName(String field, String name) throws BenchmarkException {
+        if (name.isEmpty() || name.contains("/") || name.contains("\\") || name.equals(".") || name.equals("..")) {
+            throw new BenchmarkException("manifest field " + field + ": '" + name + "' is not a file name in the "
+                    + "artifact's folder; re-export the artifact");
+        }
     }
 
     private static String joined(JSONArray names) throws JSONException {

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertTrue;
 
 import java.io.File;
 import java.nio.file.Files;
+import org.json.JSONArray;
 import org.json.JSONObject;
 import org.junit.Rule;
 import org.junit.Test;
@@ -65,17 +66,75 @@ public class BenchmarkJobTest {
         assertEquals(1.0, figures.getDouble("top5_agreement"), 0);
     }
 
+    private static final String BUNDLE = "cloformer_xxs_64x64_executorch_xnnpack_fp32.pte.check";
+
     @Test
-    public void anArtifactCopiedWithoutItsBundleRunsWithCheckAbsent() throws Exception {
+    public void anArtifactCopiedWithoutItsBundleFolderRunsWithCheckAbsent() throws Exception {
         File artifact = Fakes.artifact(dir.getRoot(), "m.pte");
-        File input = new File(dir.getRoot(), "cloformer_xxs_64x64_executorch_xnnpack_fp32.pte.check/astronaut.input.npy");
-        assertTrue(input.delete());
+        File bundle = new File(dir.getRoot(), BUNDLE);
+        for (File file : bundle.listFiles()) {
+            assertTrue(file.delete());
+        }
+        assertTrue(bundle.delete());
         JSONObject result = run(artifact, new Fakes.FakeRunner(1000));
         assertTrue(result.getJSONArray("invalid_reasons").toString(), result.getBoolean("valid"));
         JSONObject check = result.getJSONObject("check");
         assertEquals("absent", check.getString("status"));
-        assertEquals("cloformer_xxs_64x64_executorch_xnnpack_fp32.pte.check/astronaut.input.npy is missing: copy the "
-                + "artifact's .check folder beside it", check.getString("reason"));
+        assertEquals(BUNDLE + " is missing: copy the artifact's .check folder beside it", check.getString("reason"));
+    }
+
+    /** What a test does to one file of the bundle. */
+    private interface Edit {
+        void apply(File path) throws Exception;
+    }
+
+    /** The bundle's folder is there, but `edit` made random.expected.npy something other than its manifest says
+     * (`refit`: the manifest's sha256 then edited to fit the file; `shape`: its shape edited): the run's reason. */
+    private String damaged(Edit edit, boolean refit, String shape) throws Exception {
+        File root = dir.newFolder();
+        File artifact = Fakes.artifact(root, "m.pte");
+        File path = new File(new File(root, BUNDLE), "random.expected.npy");
+        edit.apply(path);
+        JSONObject check = Fakes.shared(Fakes.FIXTURE + ".json").getJSONObject("check");
+        JSONObject spec = check.getJSONArray("cases").getJSONObject(1).getJSONObject("expected");
+        if (refit) {
+            spec.put("sha256", BenchmarkJob.sha256(path));
+        }
+        if (shape != null) {
+            spec.put("shape", new JSONArray(shape));
+        }
+        Fakes.rewriteManifest(artifact, "check", check);
+        Fakes.FakeRunner runner = new Fakes.FakeRunner(1000);
+        JSONObject result = run(artifact, runner);
+        assertEquals(0, runner.calls); // refused before anything ran
+        assertTrue(runner.closed);
+        assertEquals("cloformer_xxs", result.getString("model")); // what is known stays in the result
+        return reason(result);
+    }
+
+    private static String damagedReason(String what) {
+        return "the check bundle " + BUNDLE + " is damaged: random.expected.npy " + what + "; re-export the artifact, "
+                + "or copy its .check folder again";
+    }
+
+    @Test
+    public void aDamagedBundleFailsTheRunNamingTheFileAndWhatIsWrong() throws Exception {
+        final byte[] other = Files.readAllBytes(new File(Fakes.repository(),
+                Fakes.FIXTURE + ".check/astronaut.expected.npy").toPath());
+        assertEquals(damagedReason("is missing"), damaged(path -> assertTrue(path.delete()), false, null));
+        assertEquals(damagedReason("does not match its manifest's sha256"),
+                damaged(path -> Files.write(path.toPath(), other), false, null));
+        assertEquals(damagedReason("is not a .npy file (not a version 1 .npy file)"),
+                damaged(path -> Files.write(path.toPath(), "not npy".getBytes("US-ASCII")), true, null));
+        assertEquals(damagedReason("holds float32 [1, 1000], not float32 [1, 10]"),
+                damaged(path -> { }, false, "[1, 10]"));
+        byte[] header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1000), }".getBytes("US-ASCII");
+        final byte[] float64 = new byte[10 + header.length + 8000];
+        System.arraycopy(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (byte) header.length, 0}, 0, float64, 0,
+                10);
+        System.arraycopy(header, 0, float64, 10, header.length);
+        assertEquals(damagedReason("holds float64 [1, 1000], not float32 [1, 1000]"),
+                damaged(path -> Files.write(path.toPath(), float64), true, null));
     }
 
     @Test
@@ -87,8 +146,10 @@ public class BenchmarkJobTest {
         try {
             Npy.parse(bytes, "x.npy");
             throw new AssertionError("parsed a float64 file");
-        } catch (BenchmarkException e) {
+        } catch (Npy.Invalid e) {
             assertTrue(e.getMessage(), e.getMessage().startsWith("x.npy: not little-endian float32 in C order"));
+            assertEquals("float64", e.dtype); // what it holds, for the check's reason
+            assertEquals("[2]", java.util.Arrays.toString(e.shape));
         }
     }
 

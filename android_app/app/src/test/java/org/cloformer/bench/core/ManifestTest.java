@@ -2,6 +2,7 @@ package org.cloformer.bench.core;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
@@ -53,6 +54,43 @@ public class ManifestTest {
             assertEquals("manifest schema_version 3 is not 2, the version this app reads: re-export with the "
                     + "cloformer-export this app was built with, or install the app that matches it", e.getMessage());
         }
+    }
+
+    @Test
+    public void aNameThatIsNotAFileInTheArtifactsFolderIsRefused() throws Exception {
+        File artifact = Fakes.artifact(dir.getRoot(), "m.pte");
+        Manifest.read(artifact); // as exported: plain names
+        String[] bad = {"../x.check", "sub/x.check", "..\\x.check", "/etc/passwd", "", ".", ".."};
+        String[] fields = {"artifact", "check.bundle", "check.cases.0.input.file", "check.cases.1.expected.file"};
+        for (String field : fields) {
+            for (String name : bad) {
+                JSONObject json = Fakes.manifestJson(artifact, "0");
+                JSONObject check = json.getJSONObject("check");
+                if (field.equals("artifact")) {
+                    json.put("artifact", name);
+                } else if (field.equals("check.bundle")) {
+                    check.put("bundle", name);
+                } else {
+                    JSONObject c = check.getJSONArray("cases").getJSONObject(field.contains(".0.") ? 0 : 1);
+                    c.getJSONObject(field.contains("input") ? "input" : "expected").put("file", name);
+                }
+                try {
+                    Manifest.parse(json.toString(), "m.pte.json");
+                    fail(field + " = '" + name + "' was accepted");
+                } catch (BenchmarkException e) {
+                    assertEquals("manifest field " + field + ": '" + name + "' is not a file name in the artifact's "
+                            + "folder; re-export the artifact", e.getMessage());
+                }
+            }
+        }
+        // through the job: a failed result, like an unknown schema_version
+        Fakes.rewriteManifest(artifact, "check", Fakes.manifestJson(artifact, "0").getJSONObject("check")
+                .put("bundle", "../x.check"));
+        JSONObject result = BenchmarkJob.run(new BenchmarkJob.Request(artifact, null, null, 1, Protocol.defaults()),
+                Fakes.factory(new Fakes.FakeRunner(1000)), Fakes.PLATFORM, new Fakes.TickingClock(1), Fakes.NO_PROGRESS);
+        assertFalse(result.getBoolean("valid"));
+        assertEquals("manifest field check.bundle: '../x.check' is not a file name in the artifact's folder; "
+                + "re-export the artifact", result.getJSONArray("invalid_reasons").getString(0));
     }
 
     @Test
