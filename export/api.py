@@ -1,5 +1,6 @@
 """The export package's public API: what `runtime_bench` and users' scripts may use. Everything
 else in `cloformer.export` may change behind it."""
+from . import arguments
 from .check import FAILED as CHECK_FAILED
 from .check import Case as CheckCase
 from .check import absent as check_absent
@@ -20,7 +21,7 @@ from .pipeline import run as export
 from .request import ExportRequest, parse_size
 from .targets import TARGETS, Guest, Target, for_app, quiet_libraries, reference_runtime, result_runtimes
 
-__all__ = ["CHECK_FAILED", "TARGETS", "CheckCase", "CommandError", "ExportError", "ExportRequest", "Guest", "Manifest",
+__all__ = ["CHECK_FAILED", "arguments", "TARGETS", "CheckCase", "CommandError", "ExportError", "ExportRequest", "Guest", "Manifest",
            "ManifestError", "Progress", "Protocol", "Target", "Unverifiable", "UsageError", "UsageParser",
            "batched_logits", "check_absent", "check_bundle", "commit", "eager_model", "export", "for_app", "json_object",
            "load_contract", "load_manifest", "manifest_path", "measure", "parity_inputs", "parse_size", "preprocess",

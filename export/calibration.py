@@ -7,6 +7,7 @@ views (whole, mirrored, left and right two-thirds), 36 images. Or every readable
 """
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,7 +40,9 @@ def _views(image: np.ndarray) -> list[np.ndarray]:
 
 def _rgb(image: np.ndarray) -> np.ndarray:
     """HWC uint8 RGB from whatever a file holds (grey, grey + alpha, RGBA, 16-bit)."""
-    if image.dtype != np.uint8:
+    if image.dtype == np.uint16:  # 16-bit PNG/TIFF: the full range, 65535 -> 255
+        image = np.round(image.astype(np.float64) / 257).astype(np.uint8)
+    elif image.dtype != np.uint8:
         image = (image.astype(np.float64) / max(float(image.max()), 1.0) * 255).astype(np.uint8)
     if image.ndim == 2:
         image = image[..., None]
@@ -74,5 +77,9 @@ def images(directory: Path | None, height: int, width: int) -> tuple[torch.Tenso
         if len(named) < MIN_IMAGES:
             raise UsageError(f"--calibration-dir {directory} has {len(named)} readable image(s) "
                              f"({', '.join(SUFFIXES)}); at least {MIN_IMAGES} are needed")
+        distinct = len({hashlib.sha256(image.tobytes() + str(image.shape).encode()).digest() for _, image in named})
+        if distinct < MIN_IMAGES:  # copies of one image calibrate int8 ranges that fit that image only
+            raise UsageError(f"--calibration-dir {directory} has {len(named)} images but only {distinct} different "
+                             f"one(s); at least {MIN_IMAGES} different images are needed")
     batch = torch.cat([preprocess(np.ascontiguousarray(image), height, width) for _, image in named])
     return batch, {"source": source, "images": len(named), "names": [name for name, _ in named]}

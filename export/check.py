@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from . import files
+from .errors import ManifestError
 from .fidelity import top5_agreement
 from .parity import Tolerance, sqnr_db
 
@@ -57,8 +58,12 @@ class Case:
 
 def read(artifact: Path, section: dict) -> tuple[list[Case], str | None]:
     """The bundle beside `artifact` as its manifest's `check` section describes it, or no cases
-    and why they are absent (copied without its bundle, or changed since export)."""
+    and why they are absent (copied without its .check folder). A bundle that is there but
+    damaged (a file missing or changed since export) raises `ManifestError`: checking against it,
+    or quietly against something else, would give a verdict that looks right and is not."""
     folder = artifact.with_name(section["bundle"])
+    if not folder.is_dir():
+        return [], f"{folder.name} is missing: copy the artifact's .check folder beside it"
     cases = []
     for case in section["cases"]:
         arrays = []
@@ -66,18 +71,23 @@ def read(artifact: Path, section: dict) -> tuple[list[Case], str | None]:
             spec = case[role]
             path = folder / spec["file"]
             if not path.is_file():
-                return [], f"{folder.name}/{spec['file']} is missing: copy the artifact's .check folder beside it"
+                raise _damaged(folder, f"{spec['file']} is missing")
             if files.sha256(path) != spec["sha256"]:
-                return [], f"{folder.name}/{spec['file']} does not match its manifest's sha256: re-export it"
+                raise _damaged(folder, f"{spec['file']} does not match its manifest's sha256")
             try:  # its digest matched: only a manifest edited to fit a bad file gets here
                 arrays.append(np.load(path, allow_pickle=False))
             except (ValueError, OSError, EOFError) as e:
-                return [], f"{folder.name}/{spec['file']} is not a .npy file ({e}): re-export it"
+                raise _damaged(folder, f"{spec['file']} is not a .npy file ({e})") from None
             if list(arrays[-1].shape) != spec["shape"] or arrays[-1].dtype != np.float32:
-                return [], (f"{folder.name}/{spec['file']} holds {arrays[-1].dtype} {list(arrays[-1].shape)}, not "
-                            f"float32 {spec['shape']}: re-export it")
+                raise _damaged(folder, f"{spec['file']} holds {arrays[-1].dtype} {list(arrays[-1].shape)}, not "
+                                       f"float32 {spec['shape']}")
         cases.append(Case(case["name"], *arrays))
     return cases, None
+
+
+def _damaged(folder: Path, what: str) -> ManifestError:
+    return ManifestError(f"the check bundle {folder.name} is damaged: {what}; re-export the artifact, or copy its .check "
+                         "folder again")
 
 
 def figures(expected: np.ndarray, actual: np.ndarray) -> dict:

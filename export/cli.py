@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ..models import DEFAULT_MODEL, list_models
+from .arguments import input_path, number, output_folder
 from .errors import UsageError, UsageParser, run_cli
 from .pipeline import run
 from .report import report
@@ -34,24 +34,24 @@ def build_parser() -> argparse.ArgumentParser:
                         f"{', '.join(n for n, t in TARGETS.items() if not t.in_all)} (ask for those by name)")
     p.add_argument("--input-size", default="224", metavar="N|HxW",
                    help="input size, multiples of 32 (default 224)")
-    p.add_argument("--batch", type=int, default=1, help="static batch size (default 1)")
-    p.add_argument("--checkpoint", type=Path, metavar="PATH",
+    p.add_argument("--batch", type=number(int, 1, 256), default=1, help="static batch size (default 1)")
+    p.add_argument("--checkpoint", type=input_path, metavar="PATH",
                    help="official-format state_dict (.pth, optionally under 'model'); default: random init")
-    p.add_argument("--labels", type=Path, metavar="FILE",
+    p.add_argument("--labels", type=input_path, metavar="FILE",
                    help="class names, one per line in class order, written to the manifest for the apps")
-    p.add_argument("--num-classes", type=int, default=1000, metavar="N", help="classifier classes (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed for random init and the random parity input (default 0)")
+    p.add_argument("--num-classes", type=number(int, 1, 100_000), default=1000, metavar="N", help="classifier classes (default 1000)")
+    p.add_argument("--seed", type=number(int, 0, 2**63 - 1), default=0, help="seed for random init and the random parity input (default 0)")
     p.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "int8"),
                    help="fp32 (default); fp16 and int8 as each target defines them (below), with their "
                         "fidelity against fp32 measured over real images and written to the manifest")
-    p.add_argument("--calibration-dir", type=Path, metavar="DIR",
+    p.add_argument("--calibration-dir", type=input_path, metavar="DIR",
                    help="fp16/int8: images for int8 calibration and the fidelity measurement (default: the "
                         "photos shipped in scikit-image and matplotlib)")
-    p.add_argument("--min-sqnr", type=float, metavar="DB",
+    p.add_argument("--min-sqnr", type=number(float, 0, 300, unit="dB"), metavar="DB",
                    help="fp16/int8: fail the export (nothing written) when the logits' SQNR against fp32 is below DB")
-    p.add_argument("--output", type=Path, default=Path("exports"), metavar="DIR", help="output directory (default ./exports)")
+    p.add_argument("--output", type=output_folder, default="exports", metavar="DIR", help="output directory (default ./exports)")
     for flag in flags().values():  # every target's own options, each flag once
-        kwargs = {"choices": flag.choices} if flag.choices else {"type": flag.type}
+        kwargs = {"choices": flag.choices} if flag.choices else {"type": flag.parse()}
         p.add_argument(flag.flag, dest=flag.dest, default=None, metavar=flag.metavar, help=flag.help, **kwargs)
     p.add_argument("--no-rewrite", action="store_true",
                    help="export the model as written, without the target's deploy-form passes (file name gets _naive)")

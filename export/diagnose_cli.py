@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from . import manifest
+from .arguments import input_path, number
 from .console import Progress
 from .diagnose import MIN_SQNR, Diagnosis, diagnose, probe, table
 from .errors import CommandError, UsageError, UsageParser, run_cli
@@ -26,14 +27,14 @@ _SAME = ("model", "num_classes", "input_shape")
 def build_parser() -> argparse.ArgumentParser:
     p = UsageParser(prog=PROG, description="Compare an artifact with eager torch module by module (stem, every "
                 "block, head) and name the first module where it diverges.")
-    p.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT",
+    p.add_argument("artifacts", nargs="+", type=input_path, metavar="ARTIFACT",
                    help="artifacts written by cloformer-export (same model, size and weights), manifest beside each")
     p.add_argument("--input", choices=("astronaut", "random"), default="astronaut",
                    help="the input: the parity photo (default) or the seeded random tensor")
-    p.add_argument("--min-sqnr", type=float, metavar="DB",
+    p.add_argument("--min-sqnr", type=number(float, 0, 300, unit="dB"), metavar="DB",
                    help="a module diverges below this SQNR against eager (default by precision: "
                         + ", ".join(f"{k} {v:g} dB" for k, v in MIN_SQNR.items()) + ")")
-    p.add_argument("--checkpoint", type=Path, metavar="PATH",
+    p.add_argument("--checkpoint", type=input_path, metavar="PATH",
                    help="the checkpoint the artifacts were exported from, if it moved (checked by sha256)")
     p.add_argument("--quiet", action="store_true", help="print only the table")
     return p

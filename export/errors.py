@@ -3,6 +3,7 @@ every CLI of the package (export, diagnose, bench) raises these and ends through
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -50,6 +51,17 @@ def shortened(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+_OS_FIXES = {errno.EFBIG: "a file-size limit (ulimit -f) stopped the write: raise it",
+             errno.ENOSPC: "the disk is full: free space", errno.EDQUOT: "the disk quota is full: free space",
+             errno.EACCES: "choose a path you may write to", errno.EPERM: "choose a path you may write to",
+             errno.EROFS: "the file system is read-only: choose another path"}
+
+
+def _os_problem(e: OSError) -> str:
+    where = f"{e.filename}: " if e.filename else ""
+    return f"{where}{e.strerror or type(e).__name__}" + (f" ({_OS_FIXES[e.errno]})" if e.errno in _OS_FIXES else "")
+
+
 def run_cli(prog: str, body: Callable[[], None]) -> int:
     """Run a command's body; every failure ends as one line on stderr and an exit code."""
     try:
@@ -59,8 +71,13 @@ def run_cli(prog: str, body: Callable[[], None]) -> int:
         print(_one_line(f"{prog}: error: {e}"), file=sys.stderr)
         return e.exit_code
     except FileExistsError as e:
-        print(_one_line(f"{prog}: error: {e} already exists; pass --overwrite to replace it"), file=sys.stderr)
+        # The command checked its outputs before starting: another run wrote this one meanwhile.
+        print(_one_line(f"{prog}: error: {e} already exists (another run wrote it meanwhile); nothing of this run "
+                        "replaced it: choose another output"), file=sys.stderr)
         return 2
+    except OSError as e:  # the disk, a limit or a permission stopped a read or write midway
+        print(_one_line(f"{prog}: error: {_os_problem(e)}; nothing half-written was left behind"), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{prog}: interrupted; nothing half-written was left behind", file=sys.stderr)
         return 130

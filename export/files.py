@@ -1,9 +1,11 @@
 """Atomic writes (temp name, then rename) and content digests for files and bundles."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -27,10 +29,65 @@ def staged(final: Path) -> Iterator[Path]:
     # same final name (a platform running devices in parallel) must not share a temp file.
     tmp = final.with_name(f".{final.stem}.tmp-{os.getpid()}-{threading.get_ident()}{final.suffix}")
     remove(tmp)
+    _remove_orphans(final)
     try:
         yield tmp
     finally:
         remove(tmp)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _remove_orphans(final: Path) -> None:
+    """Temp files of `final` whose writer was killed (kill -9, power loss) before it could clean up."""
+    pattern = re.compile(rf"\.{re.escape(final.stem)}\.tmp-(\d+)-\d+{re.escape(final.suffix)}")
+    if not final.parent.is_dir():
+        return
+    for sibling in final.parent.iterdir():
+        match = pattern.fullmatch(sibling.name)
+        if match and not _alive(int(match.group(1))):
+            remove(sibling)
+
+
+@contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` (flock on the folder itself: nothing is left on disk), so
+    that two commands putting files in place there do not interleave (two exports into one --output)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+@contextmanager
+def folder_made(path: Path) -> Iterator[None]:
+    """Create `path` (and missing parents); if the body fails, remove again the ones created here
+    that are still empty, so a failed command leaves no empty folders behind."""
+    created = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        created.append(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        for folder in created:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (another command wrote there) or gone
+                break
+        raise
 
 
 def commit(tmp: Path, final: Path, overwrite: bool) -> None:
@@ -47,11 +104,29 @@ def commit(tmp: Path, final: Path, overwrite: bool) -> None:
 def json_object(data: bytes, what: str) -> dict:
     """Strict JSON of an object (no NaN or Infinity, which the apps cannot read): the contracts'
     one reading; a `ValueError` says why the bytes are not one."""
+    class OutOfRange(ValueError):
+        pass
+
     def refuse(constant: str):
         raise ValueError(f"{constant} is not JSON")
 
+    def finite(literal: str) -> float:
+        # A literal beyond a double (1e400, or an integer of 309 digits and more) would be read as
+        # inf, or as an integer no app can hold: both are refused, the literal named (cut if long).
+        number = float(literal)
+        if abs(number) == float("inf"):
+            shown = literal if len(literal) <= 40 else literal[:37] + "..."
+            raise OutOfRange(f"{shown} is out of range (not a finite number)")
+        return number
+
+    def integer(literal: str) -> int:
+        finite(literal)
+        return int(literal)
+
     try:
-        value = json.loads(data, parse_constant=refuse)
+        value = json.loads(data, parse_constant=refuse, parse_float=finite, parse_int=integer)
+    except OutOfRange as e:
+        raise ValueError(str(e)) from None
     except UnicodeDecodeError:
         raise ValueError("not UTF-8 text") from None
     except RecursionError:

@@ -4,16 +4,20 @@ through the manifest under the target's key (so `cloformer-diagnose` can rebuild
 from __future__ import annotations
 
 import dataclasses
+from argparse import ArgumentTypeError
 from dataclasses import dataclass, field, fields
 
+from .arguments import number
 from .errors import UsageError
 
 
 def option(default: object, help: str, *, choices: tuple[str, ...] | None = None, metavar: str | None = None,
-           needs: str | None = None):
+           needs: str | None = None, low: float | None = None, high: float | None = None):
     """A dataclass field that is also a flag `--<name-with-dashes>`; `needs`: the setting under
-    which it applies (named in the error line when given where it does not)."""
-    return field(default=default, metadata={"help": help, "choices": choices, "metavar": metavar, "needs": needs})
+    which it applies (named in the error line when given where it does not); `low`, `high`: the
+    range of a numeric one (checked by argparse, and in manifests and requests made in code)."""
+    return field(default=default, metadata={"help": help, "choices": choices, "metavar": metavar, "needs": needs,
+                                            "low": low, "high": high})
 
 
 @dataclass(frozen=True)
@@ -28,11 +32,19 @@ class Flag:
     choices: tuple[str, ...] | None
     metavar: str | None
     needs: str | None
+    low: float | None = None
+    high: float | None = None
+
+    def parse(self):
+        """Its argparse `type`: a numeric flag is checked to be finite and in range there."""
+        return number(self.type, self.low, self.high) if self.type in (int, float) else self.type
 
     def json_schema(self) -> dict:
         """This flag's values as JSON Schema (the manifest records them)."""
         kind = {bool: "boolean", int: "integer", float: "number", str: "string"}[self.type]
-        return {"type": kind, **({"enum": list(self.choices)} if self.choices else {}), "description": self.help}
+        bounds = {key: value for key, value in (("minimum", self.low), ("maximum", self.high)) if value is not None}
+        return {"type": kind, **({"enum": list(self.choices)} if self.choices else {}), **bounds,
+                "description": self.help}
 
     def check(self, value: object) -> str | None:
         """Why `value` is not a value of this flag, or None."""
@@ -40,6 +52,10 @@ class Flag:
             return f"{value!r} is not of type {self.type.__name__}"
         if self.choices and value not in self.choices:
             return f"{value!r} is not one of {', '.join(self.choices)}"
+        try:
+            self.parse()(str(value))
+        except ArgumentTypeError as e:
+            return str(e)
         return None
 
 
@@ -50,7 +66,8 @@ class Options:
     @classmethod
     def flags(cls) -> tuple[Flag, ...]:
         return tuple(Flag(f.name, "--" + f.name.replace("_", "-"), f.default, type(f.default), f.metadata["help"],
-                          f.metadata["choices"], f.metadata["metavar"], f.metadata["needs"]) for f in fields(cls))
+                          f.metadata["choices"], f.metadata["metavar"], f.metadata["needs"], f.metadata["low"],
+                          f.metadata["high"]) for f in fields(cls))
 
     def takes(self, precision: str) -> frozenset[str]:
         """The fields that apply with these settings; one given explicitly that does not is an error."""

@@ -70,9 +70,10 @@ def export_target(target: Target, model: torch.nn.Module, request: ExportRequest
                                    export_seconds=export_seconds, parity_seconds=parity_seconds)
         manifest.validate(record, f"the manifest of {final.name}")  # the contract holds on write too
         tmp_manifest.write_text(manifest.dumps(record))
-        files.commit(tmp, final, request.overwrite)
-        files.commit(tmp_bundle, check.bundle_path(final), overwrite=True)
-        files.commit(tmp_manifest, manifest.manifest_path(final), overwrite=True)  # last: the export is whole
+        with files.locked(final.parent):  # another export into this folder puts its three files in place after
+            files.commit(tmp, final, request.overwrite)
+            files.commit(tmp_bundle, check.bundle_path(final), overwrite=True)
+            files.commit(tmp_manifest, manifest.manifest_path(final), overwrite=True)  # last: the export is whole
     return final
 
 
@@ -137,12 +138,11 @@ def _report(checked: dict, target: Target, request: ExportRequest, progress: Pro
 
 def prepare(request: ExportRequest) -> tuple[torch.nn.Module, dict, dict]:
     """Validate, build the model once (checkpoint errors are input errors: raised before any
-    progress line), create the output directory; return model, parity cases, weights record."""
+    progress line); return model, parity cases, weights record."""
     request.validate()
     model = build_model(request)
     if request.precision != "fp32":  # a bad --calibration-dir is an input error: before anything is written
         calibration.images(request.calibration_dir, request.height, request.width)
-    request.output.mkdir(parents=True, exist_ok=True)
     cases = parity.cases(model, parity_inputs(request.height, request.width, request.batch))
     weights = ({"checkpoint": str(request.checkpoint), "sha256": files.sha256(Path(request.checkpoint))}
                if request.checkpoint else {"checkpoint": None, "init": "random", "seed": request.seed})
@@ -153,4 +153,5 @@ def run(request: ExportRequest) -> list[Path]:
     """Export every selected target; return the artifact paths."""
     model, cases, weights = prepare(request)
     progress = Progress(request.quiet)
-    return [export_target(target, model, request, cases, weights, progress) for target in request.selected]
+    with files.folder_made(request.output):
+        return [export_target(target, model, request, cases, weights, progress) for target in request.selected]

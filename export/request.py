@@ -1,16 +1,19 @@
 """What the user asked for, validated before any model is built or traced."""
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..models import DEFAULT_MODEL, ModelError, check_input_size, get_config
+from .arguments import folder_problem
 from .errors import UsageError
 from .manifest import manifest_path
 from .options import Options
 from .targets import TARGETS, Target, flags, users
+
+
+MAX_LABELS_BYTES = 1 << 20  # 1 MiB: 1000 classes of 1,000 bytes each
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -78,8 +81,8 @@ class ExportRequest:
         for target in self.selected:
             target.settings(self).validate()
             if self.precision not in target.precisions(self):
-                raise UsageError(f"--precision {self.precision} is not available for --target {target.tag(self)}: "
-                                 f"{target.precision_note(self)}")
+                raise UsageError(f"--precision {self.precision} is not available for --target {target.name}"
+                                 f"{target.settings(self).context()}: {target.precision_note(self)}")
             target.validate(self)
         for flag, value in (("--calibration-dir", self.calibration_dir), ("--min-sqnr", self.min_sqnr)):
             if value is not None and self.precision == "fp32":
@@ -95,15 +98,31 @@ class ExportRequest:
         self._check_output()
 
     def label_names(self) -> list[str] | None:
-        """The --labels file's class names (one per line, blank lines ignored), as many as classes."""
+        """The --labels file's class names, one per line in class order, as many as classes: none
+        blank (a trailing newline aside), none twice (the apps and cloformer-eval map names to
+        classes), the file at most MAX_LABELS_BYTES."""
         if self.labels is None:
             return None
+        def refuse(problem: str) -> UsageError:
+            return UsageError(f"--labels {self.labels}: {problem}; pass a text file, one class name per line")
         try:
-            names = [line.strip() for line in Path(self.labels).read_text(encoding="utf-8").splitlines() if line.strip()]
+            size = Path(self.labels).stat().st_size
+            if size > MAX_LABELS_BYTES:
+                raise refuse(f"{size / 2**20:.1f} MiB is more than a labels file holds ({MAX_LABELS_BYTES // 2**20} MiB at "
+                             "most)")
+            lines = Path(self.labels).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as e:
-            reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
-            raise UsageError(f"--labels {self.labels}: cannot read it ({reason}); pass a text file, one class "
-                             "name per line") from None
+            raise refuse(f"cannot read it ({e.strerror if isinstance(e, OSError) else 'not UTF-8 text'})") from None
+        while lines and not lines[-1].strip():
+            lines.pop()
+        names = [line.strip() for line in lines]
+        if "" in names:
+            raise refuse(f"line {names.index('') + 1} is blank (each line names the class of its index)")
+        seen: dict[str, int] = {}
+        for number, name in enumerate(names, 1):
+            if name in seen:
+                raise refuse(f"{name!r} is on lines {seen[name]} and {number} (each class needs its own name)")
+            seen[name] = number
         if len(names) != self.num_classes:
             raise UsageError(f"--labels {self.labels} names {len(names)} classes but the model has {self.num_classes}; "
                              f"pass one name per class (--num-classes {self.num_classes})")
@@ -121,14 +140,9 @@ class ExportRequest:
 
     def _check_output(self) -> None:
         """The directory itself is created only when there is something to write into it."""
-        existing = self.output
-        while not existing.exists() and existing != existing.parent:
-            existing = existing.parent
-        if not existing.is_dir():
-            what = f"--output {self.output} is a file" if existing == self.output else f"{existing} is a file"
-            raise UsageError(f"{what}, not a directory; pass a directory for --output")
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise UsageError(f"--output {self.output} is not writable ({existing}); pass a writable directory")
+        problem = folder_problem(Path(self.output))
+        if problem:
+            raise UsageError(f"--output {self.output}: {problem}")
         if self.overwrite:
             return
         for target in self.selected:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..export.api import UsageParser, quiet_libraries, run_cli
+from ..export.api import UsageParser, arguments, quiet_libraries, run_cli
 from . import compare as comparing
 from . import flags
 from .platforms import PLATFORMS, AllRun
@@ -27,16 +27,16 @@ def build_parser() -> argparse.ArgumentParser:
         platform.all_arguments(al)
     flags.protocol_flags(al)
     flags.output_flag(al)
-    al.add_argument("--comparison", type=Path, default=Path("comparison"), metavar="DIR", help="(default ./comparison)")
+    al.add_argument("--comparison", type=arguments.output_folder, default="comparison", metavar="DIR", help="(default ./comparison)")
 
     c = sub.add_parser("compare", help="merge result files into table.md, table.csv and PNG plots")
-    c.add_argument("results", nargs="+", type=Path, metavar="RESULT", help="result .json files or directories of them")
-    c.add_argument("--output", type=Path, default=Path("comparison"), metavar="DIR", help="(default ./comparison)")
+    c.add_argument("results", nargs="+", type=arguments.input_path, metavar="RESULT", help="result .json files or directories of them")
+    c.add_argument("--output", type=arguments.output_folder, default="comparison", metavar="DIR", help="(default ./comparison)")
     return p
 
 
-def _compare(paths: list[Path], output: Path) -> None:
-    table, written = comparing.compare(paths, output)
+def _compare(paths: list[Path], output: Path, flag: str = "--output") -> None:
+    table, written = comparing.compare(paths, output, flag)
     print(table, end="")
     for path in written:
         print(path)
@@ -45,11 +45,12 @@ def _compare(paths: list[Path], output: Path) -> None:
 def _all(args: argparse.Namespace) -> None:
     members = [platform for platform in PLATFORMS.values() if platform.in_all]
     run = AllRun(flags.protocol(args))
-    for platform in members:  # bad flags and files fail before any step runs
+    comparing.check_output(args.comparison, "--comparison")  # bad flags and files fail before any step runs
+    for platform in members:
         platform.check_all(args)
     for platform in members:
         platform.all_step(args, run)
-    _compare(run.written, args.comparison)
+    _compare(run.written, args.comparison, "--comparison")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,11 +3,14 @@ and plots (PNG); counted runs (instructions, never a latency) in a table of thei
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
+import shutil
+import sys
 from pathlib import Path
 
-from ..export.api import commit, reference_runtime, staged
+from ..export.api import CommandError, UsageError, reference_runtime, shortened, staged
 from ..models import list_models
 from . import result as results
 
@@ -175,35 +178,127 @@ def _plots(loaded: list[dict], output: Path) -> list[Path]:
 
 
 def _save(fig, path: Path) -> Path:
-    with staged(path) as tmp:  # keeps the .png suffix matplotlib reads the format from
-        fig.savefig(tmp, dpi=120)
-        commit(tmp, path, overwrite=True)
+    fig.savefig(path, dpi=120)  # into compare's staged folder (`compare`): the .png suffix says the format
     return path
 
 
 def _write(path: Path, text: str) -> Path:
-    with staged(path) as tmp:
-        tmp.write_text(text)
-        commit(tmp, path, overwrite=True)
+    path.write_text(text)
     return path
 
 
-def compare(paths: list[Path], output: Path) -> tuple[str, list[Path]]:
-    """Validate every file first (one bad file: `ResultError` naming it, nothing written), then
-    write table.md, table.csv and the plots into `output` (and instructions.csv when there are
-    counted runs: their table follows the latency table in table.md); return the Markdown and
-    the files."""
-    loaded = _sorted([results.load(p) for p in paths])
-    counted_runs = [r for r in loaded if r.get("instructions")]
-    loaded = [r for r in loaded if not r.get("instructions")]
+# What compare writes into its folder: these and PNG plots. A folder holding only these is an earlier
+# compare's, which a new one replaces whole; anything else in it is the user's and is never removed.
+WRITTEN = ("table.md", "table.csv", "instructions.csv")
+
+
+def _written_by_compare(entry: Path) -> bool:
+    return (entry.name in WRITTEN or entry.suffix == ".png") and entry.is_file() and not entry.is_symlink()
+
+
+def _folder(output: Path) -> Path:
+    """The folder `output` names (a link to a folder: the folder), absolute."""
+    return Path(os.path.realpath(output))
+
+
+def check_output(output: Path, flag: str = "--output") -> None:
+    """Refuse, in one line, an output folder that compare cannot make hold exactly its files: a file,
+    a folder under a file, the current folder, or a folder holding anything compare did not write.
+    A missing or empty folder, or an earlier compare's, is fine (the latter is replaced whole)."""
+    folder = _folder(output)
+    if folder == Path.cwd():
+        raise UsageError(f"{flag} {output} is the current folder; choose a new or empty folder")
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        if existing == folder:
+            raise UsageError(f"{flag} {output} is a file, not a folder; choose a new or empty folder")
+        raise UsageError(f"{flag} {output}: {existing} is a file, not a folder; choose a new or empty folder")
+    parent = folder.parent if existing == folder else existing
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {output}: {parent} is not writable (compare writes its files beside the folder, "
+                         "then puts them in place); choose a folder in one you can write to")
+    if existing == folder:
+        try:
+            foreign = sorted(entry.name for entry in folder.iterdir() if not _written_by_compare(entry))
+        except OSError as e:
+            raise UsageError(f"{flag} {output}: cannot list it ({e.strerror}); choose a new or empty folder") from None
+        if foreign:
+            raise UsageError(f"{flag} {output} holds files compare did not write (first: {shortened(foreign[0], 80)}); "
+                             "choose a new or empty folder")
+
+
+def _put_in_place(tmp: Path, folder: Path, output: Path, flag: str) -> None:
+    """The staged folder `tmp` becomes `folder`; an earlier compare's folder there is replaced whole."""
+    if not folder.exists():
+        os.replace(tmp, folder)
+        return
+    check_output(output, flag)  # again: nothing put there since the first check is lost
+    aside = tmp.with_name(tmp.name + "-old")
+    os.replace(folder, aside)
+    try:
+        os.replace(tmp, folder)
+    except BaseException:
+        os.replace(aside, folder)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _load(paths: list[Path]) -> tuple[list[dict], list[str]]:
+    """Every result, each content once: a file byte for byte the same as an earlier one is skipped,
+    with a line saying so (returned, printed once everything is written)."""
+    loaded, skipped, seen = [], [], {}
+    for path in paths:
+        data = results.read(path)
+        digest = hashlib.sha256(data).digest()
+        if digest in seen:
+            skipped.append(f"skipped {path}: the same result as {seen[digest]}")
+            continue
+        seen[digest] = path
+        loaded.append(results.parse(data, path))
+    return loaded, skipped
+
+
+def compare(paths: list[Path], output: Path, flag: str = "--output") -> tuple[str, list[Path]]:
+    """Check `output` (`check_output`, before anything is read), validate every file (one bad file:
+    `ResultError` naming it, nothing written), then write table.md, table.csv and the plots (and
+    instructions.csv when there are counted runs: their table follows the latency table in
+    table.md) into a folder staged beside `output` and put it in place, so that `output` holds
+    exactly this run's files; return the Markdown and the files. `flag` names `output` in messages."""
+    check_output(output, flag)
+    everything, skipped = _load(paths)
+    everything = _sorted(everything)
+    counted_runs = [r for r in everything if r.get("instructions")]
+    loaded = [r for r in everything if not r.get("instructions")]
     fp32 = {_same_run_but_precision(r): r["stats"]["median"] for r in loaded if r["precision"] == "fp32" and r["stats"]}
     rows = [row(r, fp32.get(_same_run_but_precision(r))) for r in loaded]
-    output.mkdir(parents=True, exist_ok=True)
-    table, written = markdown(rows) if rows else "", []
+    table, texts = markdown(rows) if rows else "", {}
     if rows:
-        written.append(_write(output / "table.csv", csv_text(rows)))
+        texts["table.csv"] = csv_text(rows)
     if counted_runs:
         counted = counted_rows(counted_runs)
         table += ("\n" if table else "") + counted_legend() + "\n" + markdown(counted, COUNTED_COLUMNS)
-        written.append(_write(output / "instructions.csv", csv_text(counted, COUNTED_COLUMNS)))
-    return table, [_write(output / "table.md", table), *written, *_plots(loaded, output)]
+        texts["instructions.csv"] = csv_text(counted, COUNTED_COLUMNS)
+    folder = _folder(output)
+    made = [p for p in (folder.parent, *folder.parent.parents) if not p.exists()]
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with staged(folder) as tmp:
+            tmp.mkdir()
+            written = [_write(tmp / name, text) for name, text in {"table.md": table, **texts}.items()]
+            written += _plots(loaded, tmp)
+            _put_in_place(tmp, folder, output, flag)
+    except BaseException as e:
+        for p in made:  # the folders made for it, when nothing was written (removed only if still empty)
+            try:
+                p.rmdir()
+            except OSError:
+                break
+        if isinstance(e, OSError):  # never a FileExistsError: its generic line names a flag compare lacks
+            raise CommandError(f"cannot write the comparison into {output} ({e.strerror or e}); free space or "
+                               f"choose another {flag}") from None
+        raise
+    for line in skipped:
+        print(line, file=sys.stderr)
+    return table, [output / p.name for p in written]

@@ -1,11 +1,13 @@
 """`cloformer-eval ARTIFACT... --data DIR`: accuracy of exported artifacts on a labelled image
 folder, each run in its runtime on this machine, beside the eager fp32 model they were exported from.
 
-The data is an ImageFolder: one folder per class. Folders map to classes by the manifest's labels
-when every folder is named after one (a "/" in a label is "-" in its folder name), otherwise in sorted
-order. Every image goes through the manifest's own preprocessing; unreadable files are skipped and
-counted. Reports top-1 and top-5 accuracy, top-1 agreement with the eager model and the change in
-points, as a table (stdout) and JSON (--json)."""
+The data is an ImageFolder: one folder per class. When the manifest records the class names
+(labels), the folders must be named exactly after them (a "/" in a label is "-" in its folder name),
+one folder per class, and a folder's class is its label's position; a folder that is not a class
+name is refused, not guessed. Without labels, the folders in sorted order are classes 0, 1, ...
+Every image (16-bit ones scaled to 8 bits) goes through the manifest's own preprocessing; unreadable
+files are skipped and counted. Reports top-1 and top-5 accuracy, top-1 agreement with the eager
+model and the change in points, as a table (stdout) and JSON (--json)."""
 from __future__ import annotations
 
 import json
@@ -14,13 +16,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from ..export.api import (UsageError, UsageParser, batched_logits, commit, eager_model, load_manifest, preprocess,
-                          quiet_libraries, run_cli, staged)
+from ..export.api import (UsageError, UsageParser, arguments, batched_logits, commit, eager_model, load_manifest,
+                          preprocess, quiet_libraries, run_cli, staged)
 from ..models.fashion_mnist import folder_name
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 PROG = "cloformer-eval"
 BATCH = 256  # eager images per forward pass
@@ -36,21 +42,72 @@ class Images:
     first_skipped: str | None
 
 
+def _some(names: list[str], most: int = 3) -> str:
+    """The first `most` names, quoted, and how many more."""
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _mismatch(data: Path, strays: list[str], missing: list[str]) -> str:
+    """Why the class folders are not the manifest's labels, and the fix."""
+    parts = []
+    if strays:
+        parts.append(f"folder {_some(strays)} is not a class name" if len(strays) == 1 else
+                     f"folders {_some(strays)} are not class names")
+    if missing:
+        parts.append(f"class {_some(missing)} has no folder" if len(missing) == 1 else
+                     f"classes {_some(missing)} have no folder")
+    if len(strays) == 1 and len(missing) == 1:
+        fix = f"rename the folder {strays[0]!r} to {missing[0]!r}"
+    elif strays and missing:
+        fix = "rename each folder to its class name"
+    elif strays:
+        fix = "rename " + ("it" if len(strays) == 1 else "them") + " to a class name or move " + \
+              ("it" if len(strays) == 1 else "them") + " out of the folder"
+    else:
+        fix = "add a folder per class (an empty one if it has no images)"
+    return f"--data {data}: {' and '.join(parts)}; {fix} (the class names are the manifest's labels, \"/\" as \"-\")"
+
+
 def class_folders(data: Path, num_classes: int, labels: list[str] | None) -> list[tuple[Path, int]]:
-    """(folder, class index) of every class folder, by the labels' names or in sorted order."""
+    """(folder, class index) of every class folder, folders in sorted order. With the manifest's
+    labels, the folder names must be exactly the labels' folder names (a "/" in a label is "-"), as a
+    set, and a folder's class index is its label's position; a misspelled, extra or missing folder is
+    refused rather than mapped by position. Without labels, the folders in sorted order are classes
+    0, 1, ..."""
     if not data.is_dir():
         raise UsageError(f"--data {data} is not a directory; pass an ImageFolder: one folder of images per class")
     folders = sorted(p for p in data.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:
         raise UsageError(f"--data {data} has no class folders; pass an ImageFolder: one folder of images per class")
-    by_label = {folder_name(label): i for i, label in enumerate(labels or [])}
-    if labels and all(f.name in by_label for f in folders):
-        return [(f, by_label[f.name]) for f in folders]
+    if labels:
+        names = [folder_name(label) for label in labels]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise UsageError(f"the manifest's labels name the class folder {_some(twice)} more than once, so its "
+                             "classes cannot be told apart by folder; export again with distinct --labels")
+        index = {name: i for i, name in enumerate(names)}
+        strays = [f.name for f in folders if f.name not in index]
+        missing = sorted(set(names) - {f.name for f in folders}, key=index.get)
+        if strays or missing:
+            raise UsageError(_mismatch(data, strays, missing))
+        return [(f, index[f.name]) for f in folders]  # read in sorted order, as without labels
     if len(folders) != num_classes:
         raise UsageError(f"--data {data} has {len(folders)} class folders but the model has {num_classes} classes; "
-                         "pass a folder with one subfolder per class" + ("" if labels else
-                                                                        " (or folders named after the manifest's labels)"))
+                         "pass a folder with one subfolder per class")
     return [(f, i) for i, f in enumerate(folders)]
+
+
+SIXTEEN_BIT = ("I;16", "I;16B", "I;16L", "I;16N", "I")  # PIL's modes of 16-bit grey (and 32-bit integer)
+
+
+def rgb8(image: Image.Image) -> np.ndarray:
+    """A PIL image as HWC uint8 RGB. 16-bit grey (0..65535) is scaled to 0..255 (divided by 257,
+    rounded): PIL's own convert would clip it at 255. PIL reads 16-bit RGB(A) PNGs as 8-bit already."""
+    if image.mode in SIXTEEN_BIT:
+        grey = np.rint(np.clip(np.asarray(image, dtype=np.float64), 0, 65535) / 257).astype(np.uint8)
+        return np.repeat(grey[..., None], 3, axis=2)
+    return np.asarray(image.convert("RGB"))
 
 
 def read_images(folders: list[tuple[Path, int]], limit: int | None) -> Images:
@@ -67,7 +124,7 @@ def read_images(folders: list[tuple[Path, int]], limit: int | None) -> Images:
             break
         try:
             with Image.open(path) as image:
-                pixels.append(np.asarray(image.convert("RGB")))
+                pixels.append(rgb8(image))
             labels.append(index)
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
             skipped += 1
@@ -155,23 +212,23 @@ def table(report: dict) -> str:
 
 def build_parser() -> UsageParser:
     p = UsageParser(prog=PROG, description=__doc__.split("\n\n")[0])
-    p.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT", help="artifacts made by cloformer-export")
-    p.add_argument("--data", type=Path, required=True, metavar="DIR", help="an ImageFolder: one folder per class")
-    p.add_argument("--limit", type=int, metavar="N", help="only the first N images (classes interleaved)")
-    p.add_argument("--checkpoint", type=Path, metavar="PATH",
+    p.add_argument("artifacts", nargs="+", type=arguments.input_path, metavar="ARTIFACT",
+                   help="artifacts made by cloformer-export")
+    p.add_argument("--data", type=arguments.input_path, required=True, metavar="DIR",
+                   help="an ImageFolder: one folder per class, named after the manifest's labels if it has them")
+    p.add_argument("--limit", type=arguments.number(int, 1), metavar="N",
+                   help="only the first N images (classes interleaved)")
+    p.add_argument("--checkpoint", type=arguments.input_path, metavar="PATH",
                    help="where the manifest's checkpoint is, if not at the path it records")
-    p.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON (a new file)")
+    p.add_argument("--json", type=arguments.new_file, metavar="FILE",
+                   help="also write the report as JSON (a new file in an existing folder)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     def body() -> None:
-        args = build_parser().parse_args(argv)
-        if args.limit is not None and args.limit < 1:
-            raise UsageError(f"--limit must be at least 1, got {args.limit}")
-        if args.json is not None and args.json.exists():
-            raise UsageError(f"--json {args.json} already exists; choose another file")
+        args = build_parser().parse_args(argv)  # flags and paths checked here, before any work
         quiet_libraries()
         report = evaluate(args.artifacts, args.data, args.limit, args.checkpoint, args.quiet)
         print(table(report), end="")

@@ -5,51 +5,67 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..export.api import Protocol, UsageError
+from ..export.api import Protocol, UsageError, arguments
+
+number, input_path = arguments.number, arguments.input_path
 
 
 def protocol_flags(p: argparse.ArgumentParser) -> None:
     d = Protocol()
-    p.add_argument("--warmup", type=int, default=d.warmup, help=f"untimed runs after the first (default {d.warmup})")
-    p.add_argument("--rounds", type=int, default=d.rounds, help=f"timed rounds (default {d.rounds})")
-    p.add_argument("--iterations", type=int, default=d.iterations, help=f"timed runs per round (default {d.iterations})")
-    p.add_argument("--sustained", type=float, metavar="SECONDS",
+    p.add_argument("--warmup", type=number(int, 0, 1_000_000), default=d.warmup,
+                   help=f"untimed runs after the first (default {d.warmup})")
+    p.add_argument("--rounds", type=number(int, 1, 10_000), default=d.rounds, help=f"timed rounds (default {d.rounds})")
+    p.add_argument("--iterations", type=number(int, 1, 1_000_000), default=d.iterations,
+                   help=f"timed runs per round (default {d.iterations})")
+    p.add_argument("--sustained", type=number(float, 0, 86_400, low_open=True, unit="seconds"), metavar="SECONDS",
                    help="run back to back this long instead of rounds x iterations; reports drift per second")
-    p.add_argument("--cooldown", type=float, default=0.0, metavar="SECONDS", help="idle before each measurement")
+    p.add_argument("--cooldown", type=number(float, 0, 3_600, unit="seconds"), default=0.0, metavar="SECONDS",
+                   help="idle before each measurement")
 
 
 def protocol(args: argparse.Namespace) -> Protocol:
-    for flag in ("warmup", "rounds", "iterations"):
-        if getattr(args, flag) < (0 if flag == "warmup" else 1):
-            raise UsageError(f"--{flag} must be at least {0 if flag == 'warmup' else 1}, got {getattr(args, flag)}")
-    if args.sustained is not None and args.sustained <= 0:
-        raise UsageError(f"--sustained must be a positive number of seconds, got {args.sustained}")
-    if args.cooldown < 0:
-        raise UsageError(f"--cooldown must be 0 or more seconds, got {args.cooldown}")
     return Protocol(warmup=args.warmup, rounds=args.rounds, iterations=args.iterations,
                     sustained_seconds=args.sustained, cooldown_seconds=args.cooldown)
 
 
 def output_flag(p: argparse.ArgumentParser, default: str = "results") -> None:
-    p.add_argument("--output", type=Path, default=Path(default), metavar="DIR", help=f"result files (default ./{default})")
+    p.add_argument("--output", type=arguments.output_folder, default=default, metavar="DIR",
+                   help=f"result files (default ./{default})")
 
 
-def threads(args: argparse.Namespace) -> int:
-    if args.threads < 1:
-        raise UsageError(f"--threads must be at least 1, got {args.threads}")
-    return args.threads
+def threads_flag(p: argparse.ArgumentParser, default: int, help: str) -> None:
+    p.add_argument("--threads", type=number(int, 1, 256), default=default, help=help)
+
+
+def timeout_flag(p: argparse.ArgumentParser, default: float, help: str) -> None:
+    p.add_argument("--timeout", type=number(float, 0, 7 * 86_400, low_open=True, unit="seconds"), default=default,
+                   metavar="SECONDS", help=help)
 
 
 def result_files(paths: list[Path]) -> list[Path]:
-    """Result files given as files or directories of them."""
-    found = []
+    """Result files given as files or directories of them, each file once however often it is named
+    (the same path twice, a file and its folder, a link to it): files are told apart by what they
+    resolve to (device and inode, or the resolved path when they cannot be stat'ed)."""
+    found, seen = [], set()
     for path in paths:
         if path.is_dir():
-            found += sorted(path.glob("*.json"))
+            candidates = sorted(path.glob("*.json"))
         elif path.exists():
-            found.append(path)
+            candidates = [path]
         else:
             raise UsageError(f"{path} does not exist; pass result files or directories")
+        for candidate in candidates:
+            try:
+                status = candidate.stat()
+                identity: object = (status.st_dev, status.st_ino)
+            except OSError:  # unreadable or a dangling link: reading it will say so
+                try:
+                    identity = candidate.resolve()
+                except (OSError, RuntimeError):  # a symlink loop
+                    identity = candidate.absolute()
+            if identity not in seen:
+                seen.add(identity)
+                found.append(candidate)
     if not found:
         raise UsageError(f"no result files (*.json) in {', '.join(map(str, paths))}")
     return found

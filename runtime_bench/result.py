@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+import stat
 from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
@@ -48,14 +49,45 @@ def validate(result: dict, source: str) -> dict:
     return result
 
 
-def load(path: Path) -> dict:
+# Far above any real result (a 30-minute sustained run at 1 ms per inference, every latency kept,
+# is about 40 MB); a larger file is not one, and is refused before it is read.
+MAX_BYTES = 64 << 20
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 20):,.1f}".removesuffix(".0") + " MiB"
+
+
+def read(path: Path) -> bytes:
+    """A result file's bytes; one larger than `MAX_BYTES` (or not a file at all) is refused unread."""
     try:
-        result = json_object(Path(path).read_bytes(), "result")
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
+            raise ResultError(f"{path}: not a file; pass result .json files or folders of them")
+        if status.st_size > MAX_BYTES:
+            raise ResultError(f"{path}: {status.st_size:,} bytes ({_mib(status.st_size)}), more than a result file "
+                              f"holds (at most {_mib(MAX_BYTES)}); pass a result file written by cloformer-bench or an app")
+        with Path(path).open("rb") as f:
+            data = f.read(MAX_BYTES + 1)  # a file that grew since its stat: still no more than the cap is read
     except OSError as e:
         raise ResultError(f"{path}: cannot read it ({e.strerror})") from None
+    if len(data) > MAX_BYTES:
+        raise ResultError(f"{path}: more than a result file holds (at most {_mib(MAX_BYTES)}, and it grew while "
+                          "read); pass a result file written by cloformer-bench or an app")
+    return data
+
+
+def parse(data: bytes, path: Path | str) -> dict:
+    """A result from a file's bytes (`read`), checked; errors name `path`."""
+    try:
+        result = json_object(data, "result")
     except ValueError as e:
         raise ResultError(f"{path}: {e}") from None
     return validate(result, str(path))
+
+
+def load(path: Path) -> dict:
+    return parse(read(path), path)
 
 
 def _base(*, tool: str, device: dict, runtime: dict, model: str, artifact: dict, input_shape: list[int],

@@ -76,6 +76,12 @@ def small_coreml_export(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def small_qnn_export(tmp_path_factory):
+    """XXS at 64x64 compiled for the default SoC's NPU in fp16 (the HTP emulator checks it)."""
+    return export(tmp_path_factory.mktemp("qnn64"), "--target", "qnn", "--precision", "fp16", "--input-size", "64")
+
+
+@pytest.fixture(scope="session")
 def coreml_export(tmp_path_factory):
     return export(tmp_path_factory.mktemp("coreml"), "--target", "coreml")
 

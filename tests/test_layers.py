@@ -28,6 +28,7 @@ NOT_MEMBERS = {TARGETS_PACKAGE: ("base", "shared"), PLATFORMS_PACKAGE: ("base",)
 # Bottom to top: a module may import from its own layer or one below, never above.
 LAYERS = [
     ("shared leaves", ["cloformer.export.errors", "cloformer.export.files", "cloformer.export.console",
+                       "cloformer.export.arguments",
                        "cloformer.export.contracts*"]),
     ("models", ["cloformer.models*"]),
     ("numerics", ["cloformer.export.inputs", "cloformer.export.check", "cloformer.export.parity",

@@ -148,8 +148,8 @@ def run(artifacts: list[Path], serials: list[str], protocol: Protocol, threads: 
 
 def device_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--serial", action="append", default=[], help="adb serial (repeatable; default: every attached device)")
-    p.add_argument("--timeout", type=float, default=600, metavar="SECONDS", help="per artifact and device (default 600)")
-    p.add_argument("--threads", type=int, default=4, help="threads on the phone (default 4: the big cores of most SoCs)")
+    flags.timeout_flag(p, 600, "per artifact and device (default 600)")
+    flags.threads_flag(p, 4, "threads on the phone (default 4: the big cores of most SoCs)")
 
 
 @register
@@ -160,23 +160,20 @@ class Android(Platform):
     in_all = True
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT",
+        parser.add_argument("artifacts", nargs="+", type=flags.input_path, metavar="ARTIFACT",
                             help=" / ".join(SUFFIXES) + " with its manifest")
         device_flags(parser)
         flags.protocol_flags(parser)
         flags.output_flag(parser)
 
     def run(self, args: argparse.Namespace) -> None:
-        protocol, threads = flags.protocol(args), flags.threads(args)
-        written, failures = run(args.artifacts, args.serial, protocol, threads, args.timeout, args.output)
+        written, failures = run(args.artifacts, args.serial, flags.protocol(args), args.threads, args.timeout,
+                                args.output)
         if failures:
             raise CommandError(f"{len(failures)} device(s) failed (lines above); {len(written)} result(s) written")
 
     def all_arguments(self, parser: argparse.ArgumentParser) -> None:
         device_flags(parser)
-
-    def check_all(self, args: argparse.Namespace) -> None:
-        flags.threads(args)
 
     def all_step(self, args: argparse.Namespace, run_all: AllRun) -> None:
         mine = [path for path in run_all.artifacts if load_manifest(path).target in for_app(APP)]

@@ -193,21 +193,19 @@ class Host(Platform):
     in_all = True
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("artifacts", nargs="*", type=Path, metavar="ARTIFACT",
+        parser.add_argument("artifacts", nargs="*", type=flags.input_path, metavar="ARTIFACT",
                             help="artifacts made by cloformer-export (the manifest beside each says what it is)")
         model_flags(parser)
         parser.add_argument("--runtimes", default=",".join(RUNTIMES), metavar="LIST",
                             help=f"comma-separated subset of {','.join(RUNTIMES)} (default all)")
-        parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
-                            help="threads for every runtime (default: all cores)")
+        flags.threads_flag(parser, os.cpu_count() or 1, "threads for every runtime (default: all cores)")
         flags.protocol_flags(parser)
         flags.output_flag(parser)
 
     def run(self, args: argparse.Namespace) -> None:
-        protocol, threads = flags.protocol(args), flags.threads(args)
         found = subjects(args.artifacts, args.model, args.input_size, args.exports,
                          [r for r in args.runtimes.split(",") if r])
-        if not run(found, protocol, threads, args.output):
+        if not run(found, flags.protocol(args), args.threads, args.output):
             raise UsageError("nothing could be measured on this machine (the lines above say why); artifacts "
                              "measured on their devices come in with the other cloformer-bench platforms")
 

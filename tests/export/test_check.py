@@ -1,6 +1,7 @@
 """The check bundle (export/check.py): written by the exporter, read back, and the figures every
 runner computes before it times."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -76,25 +77,29 @@ def test_top5_agreement_is_the_share_of_rows_whose_top1_stays_in_the_top5():
     assert check.figures(expected, actual)["top5_agreement"] == 0.5
 
 
-def test_a_bundle_that_is_missing_or_changed_makes_the_check_absent(small_onnx_export, tmp_path):
+def test_a_missing_bundle_makes_the_check_absent_and_a_damaged_one_is_refused(small_onnx_export, tmp_path):
     artifact, record = small_onnx_export
     copy = tmp_path / artifact.name
     copy.write_bytes(artifact.read_bytes())
-    assert check.read(copy, record["check"])[1] == f"{artifact.name}.check/astronaut.input.npy is missing: copy the " \
-                                                   "artifact's .check folder beside it"
+    assert check.read(copy, record["check"]) == ([], f"{artifact.name}.check is missing: copy the artifact's .check "
+                                                     "folder beside it")
     bundle = check.bundle_path(copy)
     bundle.mkdir()
+    damaged = f"the check bundle {artifact.name}.check is damaged: "
+    fix = "; re-export the artifact, or copy its .check folder again"
+    with pytest.raises(ManifestError, match=re.escape(damaged + "astronaut.input.npy is missing" + fix)):
+        check.read(copy, record["check"])
     for file in check.bundle_path(artifact).iterdir():
         (bundle / file.name).write_bytes(file.read_bytes())
     (bundle / "random.expected.npy").write_bytes((bundle / "astronaut.expected.npy").read_bytes())
-    cases, why = check.read(copy, record["check"])
-    assert cases == [] and why == f"{artifact.name}.check/random.expected.npy does not match its manifest's sha256: " \
-                                  "re-export it"
+    with pytest.raises(ManifestError, match=re.escape(damaged + "random.expected.npy does not match its manifest's "
+                                                      "sha256" + fix)):
+        check.read(copy, record["check"])
     (bundle / "random.expected.npy").write_bytes(b"not npy")  # and a manifest edited to fit it
     edited = json.loads(json.dumps(record["check"]))
     edited["cases"][1]["expected"]["sha256"] = files.sha256(bundle / "random.expected.npy")
-    cases, why = check.read(copy, edited)
-    assert cases == [] and why.startswith(f"{artifact.name}.check/random.expected.npy is not a .npy file (")
+    with pytest.raises(ManifestError, match=re.escape(damaged + "random.expected.npy is not a .npy file (")):
+        check.read(copy, edited)
 
 
 @pytest.mark.parametrize("edit, field", [

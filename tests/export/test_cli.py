@@ -27,14 +27,14 @@ def run(capsys, tmp_path, *args):
      "--compute-units does not apply to --target executorch with --backend xnnpack; it applies to --target coreml or executorch"),
     (["--target", "executorch", "--backend", "qnn"],
      "--backend qnn needs the Qualcomm AI Engine Direct (QNN) SDK; use --backend xnnpack, coreml or portable"),
-    (["--batch", "0"], "--batch must be at least 1, got 0"),
+    (["--batch", "0"], "argument --batch: 0 is out of range; pass an integer from 1 to 256"),
     (["--target", "executorch", "--precision", "fp16"],
-     "--precision fp16 is not available for --target executorch_xnnpack: ExecuTorch's XNNPACK partitioner "
+     "--precision fp16 is not available for --target executorch with --backend xnnpack: ExecuTorch's XNNPACK partitioner "
      "delegates fp32 and int8 here"),
     (["--target", "executorch", "--backend", "portable", "--precision", "int8"],
-     "--precision int8 is not available for --target executorch_portable: int8 is lowered for --backend xnnpack"),
+     "--precision int8 is not available for --target executorch with --backend portable: int8 is lowered for --backend xnnpack"),
     (["--target", "coreml", "--compress", "palettize4"],
-     "--precision fp32 is not available for --target coreml_palettize4: --compress palettize4 stores fp16 "
+     "--precision fp32 is not available for --target coreml: --compress palettize4 stores fp16 "
      "palettes; use --precision fp16"),
     (["--target", "onnx", "--quantization", "dynamic"],
      "--quantization does not apply to --target onnx; it applies to --target onnx with --precision int8"),
@@ -42,7 +42,7 @@ def run(capsys, tmp_path, *args):
     (["--target", "coreml", "--palette-group", "16"],
      "--palette-group does not apply to --target coreml; it applies to --target coreml with --compress palettizeN"),
     (["--target", "coreml", "--precision", "fp16", "--compress", "palettize4", "--palette-group", "-2"],
-     "--palette-group must be 0 (per tensor) or a positive channel count, got -2"),
+     "argument --palette-group: -2 is out of range; pass an integer from 0 to 65,536"),
     (["--target", "coreml", "--precision", "fp16", "--compress", "palettize4", "--palette-group", "16"],
      "--palette-group needs --deployment-target iOS18 (a Core ML 8 feature), not iOS17"),
     (["--target", "coreml", "--precision", "fp16", "--compress", "palettize3"],
@@ -72,7 +72,7 @@ def test_output_is_a_file(capsys, tmp_path):
     (tmp_path / "file").write_text("x")
     code = main(["--output", str(tmp_path / "file")])
     assert code == 2
-    assert f"--output {tmp_path / 'file'} is a file, not a directory" in capsys.readouterr().err
+    assert f"argument --output: {tmp_path / 'file'} is a file, not a folder; pass a folder" in capsys.readouterr().err
 
 
 def test_bad_input_creates_no_output_directory(capsys, tmp_path):
@@ -84,7 +84,7 @@ def test_output_cannot_be_created(capsys, tmp_path):
     (tmp_path / "file").write_text("x")
     code = main(["--output", str(tmp_path / "file" / "sub")])
     assert code == 2
-    assert f"{tmp_path / 'file'} is a file, not a directory; pass a directory for --output" in capsys.readouterr().err
+    assert f"argument --output: {tmp_path / 'file'} is a file, not a folder; pass a folder" in capsys.readouterr().err
 
 
 def test_existing_artifact_needs_overwrite(capsys, tmp_path):

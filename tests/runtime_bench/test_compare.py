@@ -1,9 +1,12 @@
 import csv
 import json
+import shutil
 
 import pytest
 
+from cloformer.export.api import UsageError
 from cloformer.runtime_bench import result as results
+from cloformer.runtime_bench.cli import main
 from cloformer.runtime_bench.compare import COLUMNS, compare
 from cloformer.runtime_bench.result import ResultError
 
@@ -97,3 +100,77 @@ def test_emulated_runs_get_their_own_table_with_ratios(result_files, tmp_path):
         ("onnxruntime", "fp32", "deploy", "600.0", "", "", ""),
         ("onnxruntime", "int8", "deploy", "200.0", "0.33x", "", ""),
     ])
+
+
+def _rows(folder) -> int:
+    return len(list(csv.DictReader((folder / "table.csv").open())))
+
+
+def test_each_file_counts_once_however_often_it_is_named(result_files, tmp_path, capsys, monkeypatch):
+    folder, first = result_files[0].parent, result_files[0]
+    (tmp_path / "link").symlink_to(folder)
+    monkeypatch.chdir(tmp_path)
+    named = [str(first), str(first), str(folder), str(folder / ".." / folder.name / first.name), "link",
+             f"link/{first.name}"]
+    assert main(["compare", *named, "--output", "cmp"]) == 0
+    assert _rows(tmp_path / "cmp") == 4 and capsys.readouterr().err == ""
+
+
+def test_a_copy_byte_for_byte_counts_once_and_says_so(result_files, tmp_path, capsys):
+    copy = tmp_path / "elsewhere" / "copy.json"
+    copy.parent.mkdir()
+    shutil.copyfile(result_files[1], copy)
+    compare([*result_files, copy], tmp_path / "cmp")
+    assert capsys.readouterr().err == f"skipped {copy}: the same result as {result_files[1]}\n"
+    assert _rows(tmp_path / "cmp") == 4
+
+
+def test_a_reused_output_holds_exactly_this_runs_files(result_files, tmp_path):
+    out = tmp_path / "cmp"
+    _, first = compare(result_files, out)
+    assert "sustained.png" in {p.name for p in first}
+    _, again = compare(result_files[:2], out)  # no sustained run this time: its plot goes
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in again) == ["latency.png", "table.csv",
+                                                                                       "table.md"]
+    assert _rows(out) == 2 and sorted(p.name for p in tmp_path.iterdir()) == ["cmp", "results"]  # no temp left
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    compare(result_files, empty)
+    assert _rows(empty) == 4
+
+
+@pytest.mark.parametrize("foreign", ["notes.txt", "results.json", "plots.png/"])
+def test_an_output_holding_other_files_is_refused_before_anything_is_read(result_files, tmp_path, foreign):
+    out = tmp_path / "cmp"
+    out.mkdir()
+    (out / "table.md").write_text("an earlier table")
+    (out / foreign.rstrip("/")).mkdir() if foreign.endswith("/") else (out / foreign).write_text("mine")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")  # never read: the output is checked first
+    with pytest.raises(UsageError, match=rf"^--output {out} holds files compare did not write \(first: "
+                                         rf"{foreign.rstrip('/')}\); choose a new or empty folder$"):
+        compare([*result_files, broken], out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(["table.md", foreign.rstrip("/")])
+    assert (out / "table.md").read_text() == "an earlier table"
+    with pytest.raises(UsageError, match=r"^--comparison .* holds files compare did not write"):
+        compare(result_files, out, flag="--comparison")  # `all` names its own flag
+
+
+def test_an_output_that_is_a_file_is_refused(result_files, tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    with pytest.raises(UsageError, match=rf"^--output {afile} is a file, not a folder; choose a new or empty folder$"):
+        compare(result_files, afile)
+    with pytest.raises(UsageError, match=rf"^--output {afile}/sub: {afile} is a file, not a folder; "):
+        compare(result_files, afile / "sub")
+    assert afile.read_text() == "mine"
+
+
+def test_no_refusal_of_compare_names_a_flag_it_lacks(result_files, tmp_path, capsys):
+    (tmp_path / "afile").write_text("mine")
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "notes.txt").write_text("mine")
+    for output in ("afile", "afile/sub", "theirs"):
+        assert main(["compare", str(result_files[0]), "--output", str(tmp_path / output)]) == 2
+        err = capsys.readouterr().err
+        assert len(err.splitlines()) == 1 and "--overwrite" not in err, err

@@ -144,3 +144,78 @@ def test_an_emulated_device_never_reports_a_latency():
     timed["device"] = {**timed["device"], "kind": "emulated"}
     with pytest.raises(ResultError, match=r"field device.kind: "):
         results.validate(timed, "r")
+
+
+def test_a_number_beyond_a_double_is_refused_naming_it(tmp_path):
+    path = results.write(make_result(), tmp_path)
+    path.write_text(path.read_text().replace('"load_ms": 120.0', '"load_ms": 1e400'))
+    with pytest.raises(ResultError, match=rf"^{re.escape(str(path))}: 1e400 is out of range \(not a finite number\)$"):
+        results.load(path)
+
+
+def _numbers(node, where=""):
+    """Every number and integer field of the schema (the conditionals only narrow types), $refs resolved."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            node = results.SCHEMA["$defs"][node["$ref"].rsplit("/", 1)[1]] | node
+        kinds = node.get("type", [])
+        if {"number", "integer"} & set([kinds] if isinstance(kinds, str) else kinds):
+            yield where, node
+        for key, value in node.items():
+            if key not in ("if", "then", "else"):
+                yield from _numbers(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _numbers(value, f"{where}[{i}]")
+
+
+def test_every_number_in_the_schema_has_a_range():
+    found = dict(_numbers(results.SCHEMA))
+    assert len(found) >= 30, sorted(found)
+    unbounded = [w for w, n in found.items() if "maximum" not in n and "exclusiveMaximum" not in n
+                 or "minimum" not in n and "exclusiveMinimum" not in n]
+    assert unbounded == []
+
+
+@pytest.mark.parametrize("breakage, field", [
+    (lambda r: r["latencies_ms"].__setitem__(0, 2e7), "latencies_ms.0"),
+    (lambda r: r.update(load_ms=1e300), "load_ms"),
+    (lambda r: r["memory"].update(pss_mb=2e9), "memory.pss_mb"),
+    (lambda r: r["device"].update(cores=10**6), "device.cores"),
+    (lambda r: r["protocol"].update(cooldown_seconds=1e300), "protocol.cooldown_seconds"),
+    (lambda r: r["check"]["cases"][0].update(max_abs_diff=1e300), "check.cases.0.max_abs_diff"),
+    (lambda r: r["check"]["cases"][0].update(sqnr_db=-1e300), "check.cases.0.sqnr_db"),
+])
+def test_numbers_out_of_their_range_are_refused(tmp_path, breakage, field):
+    made = make_result()
+    breakage(made)
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(made))
+    with pytest.raises(ResultError, match=rf"^{re.escape(str(path))}: field {re.escape(field)}: "):
+        results.load(path)
+
+
+def test_instruction_counts_are_bounded():
+    for breakage in (lambda i: i.update(per_inference=2 * 10**15), lambda i: i.update(counted=[2 * 10**15]),
+                     lambda i: i.update(load=-1)):
+        made = make_counted(311_000_000)
+        breakage(made["instructions"])
+        with pytest.raises(ResultError, match=r"^r: field instructions"):
+            results.validate(made, "r")
+
+
+def test_a_file_over_the_cap_is_refused_unread(tmp_path, monkeypatch):
+    big = tmp_path / "big.json"
+    with big.open("wb") as f:  # sparse: nothing is written to disk
+        f.truncate(100_000_000)
+    monkeypatch.setattr(results.Path, "open", lambda *a, **k: pytest.fail("read a file over the cap"))
+    with pytest.raises(ResultError, match=rf"^{re.escape(str(big))}: 100,000,000 bytes \(95.4 MiB\), more than a "
+                                          r"result file holds \(at most 64 MiB\); pass a result file"):
+        results.load(big)
+    monkeypatch.undo()
+    with big.open("r+b") as f:  # at the cap: read (and refused for what it holds, not its size)
+        f.truncate(results.MAX_BYTES)
+    with pytest.raises(ResultError, match=r"big.json: not JSON"):
+        results.load(big)
+    with pytest.raises(ResultError, match=rf"^{re.escape(str(tmp_path))}: not a file; "):
+        results.load(tmp_path)

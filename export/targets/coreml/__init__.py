@@ -27,7 +27,7 @@ from ...inputs import preprocessing
 from ...options import Options, option
 from ..base import TAPS, AppRun, Rows, Target, boundary, inside, missing_modules, op_counts, ops_summary, register
 from ..shared.apple import COMPUTE_UNITS, DEPLOYMENT_TARGET, compute_unit, deployment_target
-from . import ane, mil_reference
+from . import ane, mil_reference, spec
 
 if TYPE_CHECKING:
     from ...diagnose import Probe
@@ -90,7 +90,8 @@ class CoreMLOptions(Options):
         "--precision fp16", choices=("none", "palettize2", "palettize3", "palettize4", "palettize6", "palettize8"))
     palette_group: int = option(
         0, "with --compress palettizeN: one k-means table per N output channels (coremltools' per_grouped_channel) "
-        "instead of one per tensor (0, the default)", metavar="N", needs="--compress palettizeN")
+        "instead of one per tensor (0, the default)", metavar="N", needs="--compress palettizeN", low=0,
+        high=65536)
 
     def takes(self, precision: str) -> frozenset[str]:
         fields = {"compute_units", "deployment_target", "compress"}
@@ -172,9 +173,6 @@ class CoreMLTarget(Target):
     def validate(self, request: ExportRequest) -> None:
         super().validate(request)
         options = self.settings(request)
-        if options.palette_group < 0:
-            raise UsageError(f"--palette-group must be 0 (per tensor) or a positive channel count, got "
-                             f"{options.palette_group}")
         # Core ML 8 (iOS 18) features: grouped palettes, and 3-bit tables (iOS 17 takes 1, 2, 4, 6 or 8 bits).
         grouped = options.palette_group and options.compress != "none"  # else: "does not apply" (request.py)
         for needs, flag in ((grouped, "--palette-group"), (options.compress == "palettize3", "--compress palettize3")):
@@ -243,9 +241,7 @@ class CoreMLTarget(Target):
         return mil_reference.evaluator(path)
 
     def io_shapes(self, path: Path) -> tuple[list[int], list[int]]:
-        import coremltools as ct
-
-        description = ct.utils.load_spec(str(path)).description
+        description = spec.load(path).description
         return tuple([int(d) for d in feature.type.multiArrayType.shape]  # type: ignore[return-value]
                      for feature in (description.input[0], description.output[0]))
 

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from ...errors import Unverifiable
+from . import spec
 
 WEIGHTS = "Data/com.apple.CoreML/weights"
 
@@ -141,11 +142,10 @@ def _concat(values, axis: int, interleave: bool) -> torch.Tensor:
 
 def load(path: Path):
     """The `main` function of a saved ML program, as MIL."""
-    import coremltools as ct
     from coremltools.converters.mil.frontend.milproto.load import load as load_milproto
 
-    spec = ct.utils.load_spec(str(path))
-    program = load_milproto(spec, specification_version=spec.specificationVersion,
+    model = spec.load(path)
+    program = load_milproto(model, specification_version=model.specificationVersion,
                             file_weights_dir=str(Path(path) / WEIGHTS))
     return program.functions["main"]
 

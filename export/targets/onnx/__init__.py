@@ -42,7 +42,8 @@ def placement(proto) -> list[dict]:
 
 @dataclass(frozen=True)
 class OnnxOptions(Options):
-    opset: int = option(DEFAULT_OPSET, f"ONNX opset (default {DEFAULT_OPSET})", metavar="N")
+    opset: int = option(DEFAULT_OPSET, f"ONNX opset (default {DEFAULT_OPSET}; 9 to 20, torch's TorchScript exporter's range)",
+                         metavar="N", low=9, high=20)
     quantization: str = option(
         "static", "ONNX int8 (default static): static = QDQ, activations calibrated on real images; dynamic = "
         "int8 weights, activations quantized at run time", choices=("static", "dynamic"), needs="--precision int8")

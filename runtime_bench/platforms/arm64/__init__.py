@@ -4,9 +4,8 @@ every target's guest, guest.py runs one, bench.py makes the results."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ....export.api import CommandError, UsageError
+from ....export.api import CommandError
 from ... import flags
 from ..base import Platform, register
 from . import bench
@@ -21,22 +20,18 @@ class Arm64(Platform):
     order = 30
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("artifacts", nargs="+", type=Path, metavar="ARTIFACT",
+        parser.add_argument("artifacts", nargs="+", type=flags.input_path, metavar="ARTIFACT",
                             help=f"artifacts of {bench.accepted()}, each with its manifest")
         parser.add_argument("--cpu", choices=list(CPUS), default=DEFAULT_CPU,
                             help="; ".join(f"{name}: {cpu.summary}" for name, cpu in CPUS.items())
                             + f" (default {DEFAULT_CPU})")
-        parser.add_argument("--inferences", type=int, default=1,
+        parser.add_argument("--inferences", type=flags.number(int, 1, 1000), default=1,
                             help="inferences counted after the check's, which warm up (default 1; counts repeat to "
                                  "within 0.5 %%)")
-        parser.add_argument("--timeout", type=float, default=3600, metavar="SECONDS", help="per artifact (default 3600)")
+        flags.timeout_flag(parser, 3600, "per artifact (default 3600)")
         flags.output_flag(parser)
 
     def run(self, args: argparse.Namespace) -> None:
-        if args.inferences < 1:
-            raise UsageError(f"--inferences must be at least 1, got {args.inferences}")
-        if args.timeout <= 0:
-            raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
         written, failures = bench.run(args.artifacts, args.cpu, args.inferences, args.timeout, args.output)
         if failures:
             raise CommandError(f"{len(failures)} artifact(s) failed on emulated {args.cpu} (lines above); "

@@ -31,22 +31,23 @@ def _manifest(path: Path) -> Manifest:
     m = load_manifest(path)
     backend = m.record.get("backend")
     if m.target.guest is None or not m.target.guest.runs(backend):
-        what = f"{m.target.name}" + (f" ({backend})" if backend else "")
-        raise UsageError(f"{path}: {what} does not run on an ARM64 CPU here; cloformer-bench arm64 runs {accepted()}")
+        raise UsageError(f"{path}: --target {m.target.name}{m.options.context()} does not run on an ARM64 CPU here; "
+                         f"cloformer-bench arm64 runs {accepted()}")
     return m
 
 
-def _cases(path: Path, record: dict) -> list[CheckCase]:
-    """The check bundle, or, when it is missing or changed, the eager model's outputs on the same
-    parity inputs (the reference the bundle would hold)."""
+def _cases(path: Path, record: dict) -> tuple[list[CheckCase], str]:
+    """The check bundle and "bundle", or, when the artifact came without one, the eager model's
+    outputs on the same parity inputs (what the bundle would hold) and "eager": the result says
+    which. A damaged bundle is refused (`read_check` raises)."""
     cases, _ = read_check(path, record["check"])
     if cases:
-        return cases
+        return cases, "bundle"
     _, _, h, w = record["input_shape"]
     model = eager_model(record, path)
     with torch.no_grad():
         return [CheckCase(name, x.numpy(), model(x).numpy())
-                for name, x in parity_inputs(h, w, record["input_shape"][0]).items()]
+                for name, x in parity_inputs(h, w, record["input_shape"][0]).items()], "eager"
 
 
 def device(land: userland.Userland, cpu: str) -> dict:
@@ -55,13 +56,13 @@ def device(land: userland.Userland, cpu: str) -> dict:
             "soc": userland.CPUS[cpu].summary, "cores": 1, "serial": None, "features": land.features(cpu)}
 
 
-def count(land: userland.Userland, path: Path, m: Manifest, cases: list[CheckCase], cpu: str, inferences: int,
-          timeout: float) -> dict:
+def count(land: userland.Userland, path: Path, m: Manifest, cases: list[CheckCase], reference: str, cpu: str,
+          inferences: int, timeout: float) -> dict:
     """One artifact's result (raises `guest.GuestError` if the guest run fails)."""
     record = m.record
     run = guest.run(land, cpu, m.target, path, [c.input for c in cases], inferences, timeout)
     outputs = iter(run.outputs)
-    checked = run_check(cases, record["check"], lambda x: next(outputs))
+    checked = {**run_check(cases, record["check"], lambda x: next(outputs)), "reference": reference}
     identity = {**m.target.identity(record), "version": land.versions[m.target.guest.distribution]}
     return results.counted(
         tool=TOOL, device=device(land, cpu), runtime={**identity, "threads": 1}, model=record["model"],
@@ -78,12 +79,12 @@ def run(paths: list[Path], cpu: str, inferences: int, timeout: float, output: Pa
     """Every artifact checked first (a bad one stops the run before the long part), then each
     counted in turn; returns the result files and the failures (each also said)."""
     subjects = [(path, _manifest(path)) for path in paths]
-    subjects = [(path, m, _cases(path, m.record)) for path, m in subjects]
+    subjects = [(path, m, *_cases(path, m.record)) for path, m in subjects]
     land = userland.prepare(say)
     written, failures = [], []
-    for path, m, cases in subjects:
+    for path, m, cases, reference in subjects:
         try:
-            result = count(land, path, m, cases, cpu, inferences, timeout)
+            result = count(land, path, m, cases, reference, cpu, inferences, timeout)
         except guest.GuestError as e:
             failures.append(f"{path}: {e}")
             say(f"failed {path.name} on emulated {cpu}: {e}")
@@ -91,8 +92,9 @@ def run(paths: list[Path], cpu: str, inferences: int, timeout: float, output: Pa
         file = results.write(result, output)
         ins, check = result["instructions"], result["check"]
         flag = "" if result["valid"] else f"  INVALID: {'; '.join(result['invalid_reasons'])}"
+        against = "" if reference == "bundle" else " (against the eager model: no check bundle)"
         say(f"{result['model']} {result['runtime']['name']} ({result['runtime']['backend']}, {result['precision']}) on "
-            f"emulated {cpu}: check {check['status']}, {ins['per_inference'] / 1e6:.1f} M instructions per inference "
-            f"-> {file}{flag}")
+            f"emulated {cpu}: check {check['status']}{against}, {ins['per_inference'] / 1e6:.1f} M instructions per "
+            f"inference -> {file}{flag}")
         written.append(file)
     return written, failures

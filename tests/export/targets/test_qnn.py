@@ -15,9 +15,9 @@ from ...conftest import export
 pytest.importorskip("onnxruntime_qnn", reason="onnxruntime-qnn has x86_64 Linux wheels only")
 
 
-@pytest.fixture(scope="module")
-def qnn_fp16(tmp_path_factory):
-    return export(tmp_path_factory.mktemp("qnn16"), "--target", "qnn", "--precision", "fp16", "--input-size", "64")
+@pytest.fixture
+def qnn_fp16(small_qnn_export):
+    return small_qnn_export
 
 
 def test_fp16_is_one_context_binary_for_the_soc_checked_in_the_emulator(qnn_fp16):
@@ -115,11 +115,11 @@ def test_cloformer_bench_android_runs_it_on_the_qnn_backend(qnn_fp16, fake_adb, 
 
 
 @pytest.mark.parametrize("args, message", [
-    ([], "--precision fp32 is not available for --target qnn_sm8650: it takes fp16 (the fp32 graph in fp16 on "
+    ([], "--precision fp32 is not available for --target qnn with --soc SM8650: it takes fp16 (the fp32 graph in fp16 on "
          "the NPU) or int8"),
     (["--precision", "fp16", "--soc", "SM9999"], "argument --soc: invalid choice: 'SM9999' (choose from 'SM8450'"),
     (["--precision", "int8", "--calibration-dir", "{empty}"], "has 0 readable image(s)"),
-    (["--precision", "fp16", "--soc", "SM8635"], "--precision fp16 is not available for --target qnn_sm8635: the NPU "
+    (["--precision", "fp16", "--soc", "SM8635"], "--precision fp16 is not available for --target qnn with --soc SM8635: the NPU "
                                                  "of SM8635 (Snapdragon 8s Gen 3) computes int8 only: use --precision int8"),
 ])
 def test_bad_settings_are_one_line(tmp_path, capsys, args, message):

@@ -70,6 +70,7 @@ elif command == "shell" and rest[:2] == ["am", "start"]:
     if behaviour in ("ok", "badschema"):
         result = json.loads(Path(os.environ["FAKE_ADB_RESULT"]).read_text())
         result["device"]["serial"] = serial
+        result["artifact"]["path"] = extras.get("artifact", result["artifact"]["path"])  # as the app names it
         result["runtime"]["threads"] = int(extras["threads"])
         if behaviour == "badschema":
             del result["stats"]

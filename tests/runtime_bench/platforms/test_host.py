@@ -53,7 +53,7 @@ def test_an_artifact_copied_without_its_bundle_runs_with_check_absent(onnx_expor
         (tmp_path / name).write_bytes((path.parent / name).read_bytes())
     result = host.bench(host.artifact(tmp_path / path.name), QUICK, threads=1)
     assert result["check"]["status"] == "absent" and len(result["latencies_ms"]) == 3
-    assert result["check"]["reason"] == (f"{path.name}.check/astronaut.input.npy is missing: copy the artifact's "
+    assert result["check"]["reason"] == (f"{path.name}.check is missing: copy the artifact's "
                                          ".check folder beside it")
     assert result["invalid_reasons"] == ["too few iterations: 3 < 30"]
 

@@ -128,8 +128,8 @@ def test_a_guest_that_does_not_finish_fails_the_command(small_onnx_export, tmp_p
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--inferences", "0"], "--inferences must be at least 1, got 0"),
-    (["--timeout", "-1"], "--timeout must be a positive number of seconds, got -1.0"),
+    (["--inferences", "0"], "argument --inferences: 0 is out of range; pass an integer from 1 to 1,000"),
+    (["--timeout=-1"], "argument --timeout: -1 is out of range; pass a number of seconds above 0, at most 604,800"),
     (["--cpu", "m1"], "argument --cpu: invalid choice: 'm1'"),
 ])
 def test_bad_flags(small_onnx_export, args, message, capsys):
@@ -139,7 +139,7 @@ def test_bad_flags(small_onnx_export, args, message, capsys):
 
 def test_an_artifact_without_an_arm64_runtime_is_refused_before_anything_runs(small_coreml_export, tmp_path, capsys):
     code, _, err = bench(capsys, small_coreml_export[0], "--output", tmp_path)
-    assert code == 2 and err.strip() == (f"cloformer-bench: error: {small_coreml_export[0]}: coreml does not run on an "
+    assert code == 2 and err.strip() == (f"cloformer-bench: error: {small_coreml_export[0]}: --target coreml does not run on an "
                                          "ARM64 CPU here; cloformer-bench arm64 runs --target onnx (.onnx), "
                                          "litert (.tflite), executorch (.pte: xnnpack, portable)")
 
