@@ -1,0 +1,616 @@
+"""The bad-input catalogue: every wrong input a user may give, run as the real command in a temp
+folder. Each case asserts its exit code, a substring of its one line, no traceback or Python
+exception name, and that nothing was created or changed but what the case allows. docs/bad-input.md
+is rendered from this table (CLOFORMER_UPDATE_DOCS=1 rewrites it); the test fails when they differ.
+The fault cases (two exports at once, a file-size limit, kill -9) run the command as a process."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import platform
+import re
+import resource
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from cloformer.export import diagnose_cli
+from cloformer.export import cli as export_cli
+from cloformer.models import create_model
+from cloformer.models import fashion_mnist as fashion
+from cloformer.runtime_bench import cli as bench_cli
+from cloformer.runtime_bench import evaluate
+
+from .conftest import ROOT, WEIGHTS, make_result
+
+DOCS = ROOT / "docs" / "bad-input.md"
+START, END = "<!-- catalogue: rendered from tests/test_bad_input.py -->", "<!-- end of catalogue -->"
+MAINS = {"cloformer-export": export_cli.main, "cloformer-bench": bench_cli.main, "cloformer-diagnose": diagnose_cli.main,
+         "cloformer-eval": evaluate.main}
+EXCEPTION_NAME = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b|Traceback")
+
+
+@dataclass
+class Work:
+    """A case's temp folder (its cwd) and what its setup may use."""
+    dir: Path
+    request: pytest.FixtureRequest
+    monkeypatch: pytest.MonkeyPatch
+
+    def fixture(self, name: str):
+        return self.request.getfixturevalue(name)
+
+    def copy(self, export: tuple[Path, dict], name: str | None = None, bundle: bool = True) -> Path:
+        """An exported artifact copied here with its manifest (and bundle), under `name`."""
+        artifact = export[0]
+        target = self.dir / (name or artifact.name)
+        for suffix in ("", ".json", ".check") if bundle else ("", ".json"):
+            source = artifact.with_name(artifact.name + suffix)
+            destination = target.with_name(target.name + suffix)
+            (shutil.copytree if source.is_dir() else shutil.copy)(source, destination)
+        return target
+
+    def edit_manifest(self, artifact: str, edit: Callable[[dict], None]) -> None:
+        path = self.dir / f"{artifact}.json"
+        record = json.loads(path.read_text())
+        edit(record)
+        path.write_text(json.dumps(record))
+
+
+@dataclass(frozen=True)
+class Case:
+    section: str
+    command: str  # as typed, in the case's folder
+    wrong: str
+    line: str     # a substring of the line the user sees
+    code: int
+    left: str = "nothing"
+    setup: Callable[[Work], None] | None = None
+    new: tuple[str, ...] = ()  # globs (in the case's folder) of files the case may create
+    needs: str | None = None   # a marker of tests/conftest.py: what the case needs beyond Python
+
+
+# ---- setups -----------------------------------------------------------------------------------
+
+def onnx(name: str | None = None, bundle: bool = True):
+    return lambda w: w.copy(w.fixture("small_onnx_export"), name, bundle)
+
+
+def coreml(name: str | None = None):
+    return lambda w: w.copy(w.fixture("small_coreml_export"), name)
+
+
+def damaged_coreml(w: Work) -> None:
+    weights = next(w.copy(w.fixture("small_coreml_export"), "damaged.mlpackage").rglob("weight.bin"))
+    data = bytearray(weights.read_bytes())
+    data[200:208] = bytes(8)
+    weights.write_bytes(data)
+
+
+def truncated(w: Work) -> None:
+    path = w.copy(w.fixture("small_onnx_export"), "cut.onnx")
+    path.write_bytes(path.read_bytes()[:1000])
+
+
+def manifest_edit(name: str, edit: Callable[[dict], None], bundle: bool = True):
+    def setup(w: Work) -> None:
+        w.copy(w.fixture("small_onnx_export"), name, bundle)
+        w.edit_manifest(name, edit)
+    return setup
+
+
+def bundle_damaged(w: Work) -> None:
+    artifact = w.copy(w.fixture("small_onnx_export"))
+    npy = artifact.with_name(artifact.name + ".check") / "random.expected.npy"
+    data = bytearray(npy.read_bytes())
+    data[-1] ^= 1
+    npy.write_bytes(data)
+
+
+def other_manifest(w: Work) -> None:
+    w.copy(w.fixture("small_coreml_export"), "other.mlpackage")
+    shutil.copy(w.fixture("small_onnx_export")[0].with_suffix(".onnx.json"), w.dir / "other.mlpackage.json")
+
+
+def lonely(w: Work) -> None:
+    shutil.copy(w.fixture("small_onnx_export")[0], w.dir / "lonely.onnx")
+
+
+def checkpoint_of(model: str):
+    def setup(w: Work) -> None:
+        torch.save(create_model(model).state_dict(), w.dir / f"{model.split('_')[1]}.pth")
+    return setup
+
+
+def text_file(name: str, text: str):
+    return lambda w: (w.dir / name).write_text(text)
+
+
+def labels_of_size(w: Work) -> None:
+    (w.dir / "huge.txt").write_text("\n".join(f"class {i:04d} " + "x" * 10_000 for i in range(1000)) + "\n")
+
+
+def images(folder: str, count: int, same: bool = False):
+    def setup(w: Work) -> None:
+        (w.dir / folder).mkdir()
+        rng = np.random.default_rng(0)
+        first = rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)
+        for i in range(count):
+            pixels = first if same else rng.integers(0, 256, (48, 48, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(w.dir / folder / f"{i}.png")
+    return setup
+
+
+def existing_export(w: Work) -> None:
+    (w.dir / "exports").mkdir()
+    w.copy(w.fixture("small_onnx_export"), "exports/" + w.fixture("small_onnx_export")[0].name)
+
+
+def a_file(name: str, content: str = "not a folder\n"):
+    return lambda w: (w.dir / name).write_text(content)
+
+
+def on_arm64_linux(*modules: str):
+    """An ARM64 Linux board, simulated: the converters' modules report as not installed."""
+    def setup(w: Work) -> None:
+        real = importlib.util.find_spec
+        w.monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in modules else real(name, *a))
+        w.monkeypatch.setattr(platform, "machine", lambda: "aarch64")
+    return setup
+
+
+def both(*setups):
+    return lambda w: [s(w) for s in setups]
+
+
+def trained_and_calibration(w: Work) -> None:
+    shutil.copy(WEIGHTS.with_suffix(".pth"), w.dir / "W.pth")
+    (w.dir / "calib").mkdir()
+    for i in range(8):  # grey images: few calibrate int8 ranges that do not fit the model's real inputs
+        Image.fromarray(np.full((32, 32, 3), 16 * i + 40, np.uint8)).save(w.dir / "calib" / f"{i}.png")
+
+
+def result(name: str, edit: Callable[[dict], None] | None = None, text: str | None = None):
+    def setup(w: Work) -> None:
+        (w.dir / "results").mkdir(exist_ok=True)
+        record = make_result()
+        if edit:
+            edit(record)
+        (w.dir / "results" / name).write_text(text if text is not None else json.dumps(record))
+    return setup
+
+
+def big_result(w: Work) -> None:
+    (w.dir / "results").mkdir()
+    with (w.dir / "results" / "big.json").open("wb") as f:
+        f.truncate(100 * 2**20)
+
+
+def fashion_data(folders: dict[str, str] | None = None, sixteen_bit: bool = False):
+    """An ImageFolder of 20 Fashion-MNIST test images, its folders renamed per `folders`."""
+    def setup(w: Work) -> None:
+        data = w.dir / "data"
+        fashion.write_imagefolder("test", data, limit=20, data_dir=w.fixture("fashion_mnist"))
+        for old, new in (folders or {}).items():
+            (data / old).rename(data / new)
+        for png in data.rglob("*.png") if sixteen_bit else ():
+            grey = np.asarray(Image.open(png).convert("L"), np.uint16) * 257
+            Image.fromarray(grey).save(png)  # PIL writes uint16 as a 16-bit grey PNG
+        w.copy(w.fixture("fashion_export"), "m.onnx")
+    return setup
+
+
+def adb(devices: str):
+    def setup(w: Work) -> None:
+        w.fixture("fake_adb")(devices)
+        w.copy(w.fixture("small_onnx_export"), "m.onnx")
+    return setup
+
+
+def no_adb(w: Work) -> None:
+    w.monkeypatch.setenv("PATH", str(w.dir / "empty-bin"))
+    w.copy(w.fixture("small_onnx_export"), "m.onnx")
+
+
+def qnn(w: Work) -> None:
+    w.copy(w.fixture("small_qnn_export"), "q.onnx")
+
+
+# ---- the catalogue ----------------------------------------------------------------------------
+
+EXPORT, READERS, EVAL, BENCH, COMPARE = ("cloformer-export", "Readers: cloformer-bench, cloformer-diagnose",
+                                         "cloformer-eval", "cloformer-bench: flags and devices", "cloformer-bench compare")
+SMALL = "--input-size 64"
+SMALL_ONNX = "cloformer_xxs_64x64_onnx_fp32.onnx"  # the small_onnx_export fixture's name
+CASES = [
+    # cloformer-export: flags, files and outputs
+    Case(EXPORT, "cloformer-export --input-size 230", "size not a multiple of 32",
+         "input size 230 is not a positive multiple of 32 (4x stem + three 2x downsamples); nearest valid: 224 or 256", 2),
+    Case(EXPORT, "cloformer-export --model cloformer_m", "an unknown model",
+         "argument --model: invalid choice: 'cloformer_m' (choose from", 2),
+    Case(EXPORT, "cloformer-export --target tflite", "an unknown target", "argument --target: invalid choice: 'tflite'", 2),
+    Case(EXPORT, "cloformer-export --checkpoint xs.pth", "an XS checkpoint for the default XXS",
+         "checkpoint xs.pth does not match cloformer_xxs: 343 shape mismatches, first patch_embed.conv1.conv.0.weight: "
+         "checkpoint [24, 3, 3, 3] vs model [16, 3, 3, 3]; it fits cloformer_xs: pass --model cloformer_xs", 2,
+         setup=checkpoint_of("cloformer_xs")),
+    Case(EXPORT, "cloformer-export --checkpoint notes.pth", "a checkpoint that is not a pickle",
+         "checkpoint notes.pth", 2, setup=text_file("notes.pth", "not a checkpoint\n")),
+    Case(EXPORT, "cloformer-export --target executorch --backend qnn", "a backend that needs a vendor SDK",
+         "--backend qnn needs the Qualcomm AI Engine Direct (QNN) SDK; use --backend xnnpack, coreml or portable", 2),
+    Case(EXPORT, "cloformer-export --target litert --precision int8 --quantization dynamic", "a flag of another target",
+         "--quantization does not apply to --target litert; it applies to --target onnx with --precision int8", 2),
+    Case(EXPORT, "cloformer-export --target coreml --opset 17", "a flag no selected target takes",
+         "--opset does not apply to --target coreml; it applies to --target onnx", 2),
+    Case(EXPORT, "cloformer-export --target onnx --opset 5", "an opset the exporter does not write",
+         "argument --opset: 5 is out of range; pass an integer from 9 to 20", 2),
+    Case(EXPORT, "cloformer-export --target litert --precision int4", "an unknown choice",
+         "argument --precision: invalid choice: 'int4' (choose from 'fp32', 'fp16', 'int8')", 2),
+    Case(EXPORT, "cloformer-export --target qnn", "qnn at the default fp32",
+         "--precision fp32 is not available for --target qnn with --soc SM8650: it takes fp16 (the fp32 graph in fp16 "
+         "on the NPU) or int8", 2),
+    Case(EXPORT, "cloformer-export --target qnn --soc SM8635 --precision fp16", "fp16 on an int8-only NPU",
+         "--precision fp16 is not available for --target qnn with --soc SM8635: the NPU of SM8635 (Snapdragon 8s Gen 3) "
+         "computes int8 only: use --precision int8", 2),
+    Case(EXPORT, "cloformer-export --batch 0", "a batch below 1", "argument --batch: 0 is out of range; pass an integer "
+         "from 1 to 256", 2),
+    Case(EXPORT, "cloformer-export --num-classes nan", "a count that is not an integer",
+         "argument --num-classes: 'nan' is not an integer from 1 to 100,000", 2),
+    Case(EXPORT, "cloformer-export --seed -1", "a negative seed", "argument --seed: -1 is out of range", 2),
+    Case(EXPORT, "cloformer-export --target onnx --precision fp16 --min-sqnr nan", "a gate that can never fail",
+         "argument --min-sqnr: nan is not a finite number; pass a number of dB from 0 to 300", 2),
+    Case(EXPORT, "cloformer-export --target onnx --precision fp16 --min-sqnr inf", "a gate that always fails",
+         "argument --min-sqnr: inf is not a finite number", 2),
+    Case(EXPORT, "cloformer-export --target onnx --precision fp16 --min-sqnr=-inf", "a gate that can never fail",
+         "argument --min-sqnr: -inf is not a finite number", 2),
+    Case(EXPORT, "cloformer-export --target onnx --min-sqnr 30", "a fidelity gate at fp32",
+         "--min-sqnr applies to --precision fp16 or int8 (fidelity is measured against fp32)", 2),
+    Case(EXPORT, "cloformer-export --target onnx --precision int8 --calibration-dir notes", "no images in the folder",
+         "--calibration-dir notes has 0 readable image(s) (.jpg, .jpeg, .png, .bmp, .tif, .tiff, .webp); at least 8 are "
+         "needed", 2, setup=lambda w: (w.dir / "notes").mkdir()),
+    Case(EXPORT, f"cloformer-export --target onnx --precision int8 --calibration-dir copies {SMALL}",
+         "8 copies of one image (a judgement call: refused)",
+         "--calibration-dir copies has 8 images but only 1 different one(s); at least 8 different images are needed", 2,
+         setup=images("copies", 8, same=True)),
+    Case(EXPORT, "cloformer-export --labels nowhere.txt", "a labels file that is not there",
+         "--labels nowhere.txt: cannot read it (No such file or directory); pass a text file, one class name per line", 2),
+    Case(EXPORT, "cloformer-export --num-classes 3 --labels blank.txt", "a blank line among the labels",
+         "--labels blank.txt: line 2 is blank (each line names the class of its index)", 2,
+         setup=text_file("blank.txt", "cat\n\ndog\nbird\n")),
+    Case(EXPORT, "cloformer-export --num-classes 3 --labels twice.txt", "a label twice (a judgement call: refused)",
+         "--labels twice.txt: 'cat' is on lines 1 and 3 (each class needs its own name)", 2,
+         setup=text_file("twice.txt", "cat\ndog\ncat\n")),
+    Case(EXPORT, "cloformer-export --labels huge.txt", "a 10 MB labels file (a judgement call: refused)",
+         "--labels huge.txt: 9.5 MiB is more than a labels file holds (1 MiB at most)", 2, setup=labels_of_size),
+    Case(EXPORT, f"cloformer-export --target onnx {SMALL}", "the artifact exists",
+         "already exists; pass --overwrite to replace it or choose another --output", 2,
+         "the existing artifact, unchanged", setup=existing_export),
+    Case(EXPORT, "cloformer-export --output taken", "an output folder that is a file",
+         "argument --output: taken is a file, not a folder; pass a folder", 2, setup=a_file("taken")),
+    Case(EXPORT, "cloformer-export --output $'out\\xff'", "an output path that is not UTF-8",
+         "argument --output: b'out\\xff' is not UTF-8; the runtimes and converters take UTF-8 paths only: rename it", 2),
+    Case(EXPORT, "cloformer-export --target coreml", "coremltools has no build here (an ARM64 Linux board, simulated)",
+         "--target coreml needs coremltools, which has no build for this platform (macOS and x86_64 Linux only); "
+         "export Core ML on one of those", 2, setup=on_arm64_linux("coremltools")),
+    Case(EXPORT, "cloformer-export --target litert", "litert-torch has no build here (an ARM64 Linux board, simulated)",
+         "--target litert needs litert-torch, whose converter has no build for this platform", 2,
+         setup=on_arm64_linux("litert_torch")),
+    Case(EXPORT, f"cloformer-export --target litert --no-rewrite {SMALL}", "the artifact's own runtime refuses to load it",
+         "litert export: LiteRT cannot prepare this graph:", 1),
+    Case(EXPORT, "cloformer-export --target litert --precision int8 --input-size 32 --num-classes 10 --checkpoint W.pth "
+         "--calibration-dir calib", "parity fails (the trained XXS, 8 grey calibration images)",
+         "litert parity failed: max abs diff", 1, setup=trained_and_calibration),
+    Case(EXPORT, "cloformer-export --target onnx --input-size 32 --precision fp16 --min-sqnr 99",
+         "fidelity below --min-sqnr", "onnx fp16 fidelity: SQNR 61.9 dB is below --min-sqnr 99; no artifact written", 1),
+    # the readers: an artifact and the manifest beside it
+    Case(READERS, "cloformer-bench host cut.onnx", "a truncated artifact, its manifest beside it",
+         "cut.onnx does not match its manifest: sha256", 2, setup=truncated),
+    Case(READERS, "cloformer-diagnose damaged.mlpackage", "8 bytes of weight.bin zeroed",
+         "damaged.mlpackage does not match its manifest: sha256", 2, setup=damaged_coreml),
+    Case(READERS, "cloformer-bench host notarget.onnx", "a manifest without target",
+         "notarget.onnx.json: field (top level): 'target' is a required property", 2,
+         setup=manifest_edit("notarget.onnx", lambda r: r.pop("target"))),
+    Case(READERS, "cloformer-bench host old.onnx", "a manifest an older cloformer wrote (schema_version 1)",
+         "old.onnx.json: field schema_version: 1 is not 2, the version this cloformer reads; re-export the artifact "
+         "with this cloformer", 2, setup=manifest_edit("old.onnx", lambda r: r.update(schema_version=1))),
+    Case(READERS, "cloformer-diagnose empty.onnx", "a manifest of {}",
+         "empty.onnx.json: field (top level): 'schema_version' is a required property", 2,
+         setup=manifest_edit("empty.onnx", lambda r: r.clear())),
+    Case(READERS, "cloformer-bench host huge.onnx", "a number in the manifest too large for a float",
+         "huge.onnx.json: 1e400 is out of range", 2,
+         setup=lambda w: (onnx("huge.onnx")(w), (w.dir / "huge.onnx.json").write_text(
+             (w.dir / "huge.onnx.json").read_text().replace('"num_classes": 1000', '"num_classes": 1e400')))),
+    Case(READERS, "cloformer-bench host escape.onnx", "a manifest whose artifact leaves its folder (..)",
+         "escape.onnx.json: field artifact: '..' does not match", 2,
+         setup=manifest_edit("escape.onnx", lambda r: r.update(artifact=".."))),
+    Case(READERS, "cloformer-bench host absolute.onnx", "a manifest whose artifact is an absolute path",
+         "absolute.onnx.json: field artifact: '/tmp/m.onnx' does not match", 2,
+         setup=manifest_edit("absolute.onnx", lambda r: r.update(artifact="/tmp/m.onnx"))),
+    Case(READERS, "cloformer-bench host outside.onnx", "a manifest whose check bundle leaves its folder",
+         "outside.onnx.json: field check.bundle: '../outside.onnx.check' does not match", 2,
+         setup=manifest_edit("outside.onnx", lambda r: r["check"].update(bundle="../outside.onnx.check"))),
+    Case(READERS, "cloformer-diagnose other.mlpackage", "an .onnx's manifest beside a .mlpackage",
+         "other.mlpackage does not fit its manifest, which describes a --target onnx artifact", 2, setup=other_manifest),
+    Case(READERS, "cloformer-bench host lonely.onnx", "no manifest beside the artifact",
+         "lonely.onnx has no manifest beside it (lonely.onnx.json); pass an artifact written by cloformer-export, with "
+         "its .json beside it", 2, setup=lonely),
+    Case(READERS, "cloformer-bench host missing.onnx", "an artifact that is not there",
+         "missing.onnx does not exist; pass an artifact written by cloformer-export", 2),
+    Case(READERS, f"cloformer-bench host {SMALL_ONNX}", "its check bundle damaged (one byte changed)",
+         f"the check bundle {SMALL_ONNX}.check is damaged: random.expected.npy does not match its manifest's sha256; re-export "
+         "the artifact, or copy its .check folder again", 2, setup=bundle_damaged),
+    Case(READERS, "cloformer-bench host model.mlpackage", "only Core ML artifacts, which are not timed on the host",
+         "nothing could be measured on this machine (the lines above say why)", 2, setup=coreml("model.mlpackage")),
+    Case(READERS, "cloformer-diagnose a.onnx b.onnx", "artifacts of different models or sizes",
+         "the artifacts are of different models, sizes or weights; diagnose them in separate runs", 2,
+         setup=lambda w: (w.copy(w.fixture("small_onnx_export"), "a.onnx"), w.copy(w.fixture("fashion_export"), "b.onnx"))),
+    Case(READERS, "cloformer-diagnose m.onnx", "its checkpoint moved",
+         "which is not there; pass --checkpoint PATH", 2,
+         setup=manifest_edit("m.onnx", lambda r: r.update(weights={"checkpoint": "/nowhere/w.pth", "sha256": "0" * 64}))),
+    Case(READERS, "cloformer-diagnose m.onnx --checkpoint other.pth", "a different checkpoint",
+         "(sha256 differs); pass that checkpoint", 2,
+         setup=both(manifest_edit("m.onnx", lambda r: r.update(weights={"checkpoint": "/nowhere/w.pth",
+                                                                        "sha256": "0" * 64})),
+                    lambda w: torch.save(create_model("cloformer_xxs").state_dict(), w.dir / "other.pth"))),
+    Case(READERS, "cloformer-diagnose m.onnx --min-sqnr nan", "a gate that can never fail",
+         "argument --min-sqnr: nan is not a finite number", 2, setup=onnx("m.onnx")),
+    # cloformer-bench: flags, devices and outputs
+    Case(BENCH, f"cloformer-bench arm64 {SMALL_ONNX}", "its check bundle damaged (one byte changed)",
+         f"the check bundle {SMALL_ONNX}.check is damaged: random.expected.npy does not match its manifest's sha256", 2,
+         setup=bundle_damaged),
+    Case(BENCH, "cloformer-bench arm64 model.mlpackage", "Core ML has no ARM64 CPU runtime",
+         "model.mlpackage: --target coreml does not run on an ARM64 CPU here; cloformer-bench arm64 runs --target onnx (.onnx)",
+         2, setup=coreml("model.mlpackage")),
+    Case(BENCH, "cloformer-bench arm64 q.onnx", "a QNN context (it runs on the NPU only)",
+         "q.onnx: --target qnn with --soc SM8650 does not run on an ARM64 CPU here; cloformer-bench arm64 runs", 2,
+         setup=qnn),
+    Case(BENCH, "cloformer-bench arm64 m.onnx --output taken", "an output folder that is a file",
+         "argument --output: taken is a file, not a folder; pass a folder", 2, setup=both(onnx("m.onnx"), a_file("taken"))),
+    Case(BENCH, "cloformer-bench arm64 m.onnx --timeout nan", "a timeout that is not a number",
+         "argument --timeout: nan is not a finite number; pass a number of seconds above 0, at most 604,800", 2),
+    Case(BENCH, "cloformer-bench android m.onnx --timeout inf", "an endless timeout",
+         "argument --timeout: inf is not a finite number", 2),
+    Case(BENCH, "cloformer-bench android m.onnx --timeout 0", "no time at all", "argument --timeout: 0 is out of range", 2),
+    Case(BENCH, "cloformer-bench android m.onnx --timeout=-5", "a negative timeout",
+         "argument --timeout: -5 is out of range", 2),
+    Case(BENCH, "cloformer-bench host --threads 0", "no threads", "argument --threads: 0 is out of range; pass an "
+         "integer from 1 to 256", 2),
+    Case(BENCH, "cloformer-bench host --warmup=-1", "a negative count", "argument --warmup: -1 is out of range", 2),
+    Case(BENCH, "cloformer-bench host --sustained nan", "a duration that is not a number",
+         "argument --sustained: nan is not a finite number", 2),
+    Case(BENCH, "cloformer-bench host --cooldown 1e400", "a duration too large for a float",
+         "argument --cooldown: 1e400 is not a finite number", 2),
+    Case(BENCH, "cloformer-bench host m.onnx --output $'out\\xff'", "an output path that is not UTF-8",
+         "argument --output: b'out\\xff' is not UTF-8", 2, setup=onnx("m.onnx")),
+    Case(BENCH, "cloformer-bench android model.mlpackage", "a file type the Android app does not run",
+         "the Android app runs", 2, setup=coreml("model.mlpackage")),
+    Case(BENCH, "cloformer-bench android m.onnx", "no adb on PATH",
+         "adb not found on PATH; install Android platform-tools (apt install adb) and retry", 2, setup=no_adb),
+    Case(BENCH, "cloformer-bench android m.onnx", "no device attached",
+         "no Android device attached (adb devices lists none ready); connect one with USB debugging on, or skip the "
+         "android step", 2, setup=adb("")),
+    Case(BENCH, "cloformer-bench android m.onnx", "the app is not installed on one of two devices",
+         "1 device(s) failed (lines above); 1 result(s) written", 1, "the other device's result",
+         setup=adb("good:ok,bare:noapp"), new=("results", "results/*.json")),
+    Case(BENCH, "cloformer-bench android m.onnx --timeout 2", "a device writes no result in time",
+         "1 device(s) failed (lines above)", 1, "the other device's result",
+         setup=adb("good:ok,slow:timeout"), new=("results", "results/*.json")),
+    Case(BENCH, "cloformer-bench android m.onnx", "the app's result breaks the schema",
+         "1 device(s) failed (lines above)", 1, "the other device's result",
+         setup=adb("good:ok,odd:badschema"), new=("results", "results/*.json")),
+    Case(BENCH, "cloformer-bench ios results/host.json", "a result whose device kind is not ios",
+         "device.kind is 'host', not 'ios'", 2,
+         setup=result("host.json", lambda r: r["device"].update(kind="host", model="ci-box"))),
+    Case(BENCH, f"cloformer-bench arm64 {SMALL_ONNX}", "no check bundle beside the artifact (accepted)",
+         "", 0, "the result, whose check.reference is eager", setup=onnx(bundle=False),
+         new=("results", "results/*.json"), needs="arm64"),
+    # cloformer-eval
+    Case(EVAL, "cloformer-eval m.onnx --data data", "a misspelled class folder",
+         "--data data: folder 'Sandl' is not a class name and class 'Sandal' has no folder; rename the folder 'Sandl' "
+         "to 'Sandal'", 2, setup=fashion_data({"Sandal": "Sandl"})),
+    Case(EVAL, "cloformer-eval m.onnx --data data --json nowhere/eval.json", "--json into a missing folder",
+         "argument --json: the folder nowhere does not exist; create it or choose another file", 2,
+         setup=fashion_data()),
+    Case(EVAL, "cloformer-eval m.onnx --data data --json eval.json", "the JSON file exists",
+         "argument --json: eval.json already exists; choose another file", 2, "the existing file, unchanged",
+         setup=both(fashion_data(), a_file("eval.json", "{}"))),
+    Case(EVAL, "cloformer-eval m.onnx --data data --limit 0", "a limit below 1",
+         "argument --limit: 0 is out of range", 2, setup=fashion_data()),
+    Case(EVAL, "cloformer-eval m.onnx --data empty", "no class folders",
+         "--data empty has no class folders; pass an ImageFolder: one folder of images per class", 2,
+         setup=both(fashion_data(), lambda w: (w.dir / "empty").mkdir())),
+    Case(EVAL, "cloformer-eval m.onnx --data nodir", "not a directory",
+         "--data nodir is not a directory; pass an ImageFolder: one folder of images per class", 2,
+         setup=fashion_data()),
+    Case(EVAL, "cloformer-eval lonely.onnx --data data", "no manifest beside the artifact",
+         "lonely.onnx has no manifest beside it (lonely.onnx.json)", 2, setup=both(fashion_data(), lonely)),
+    Case(EVAL, "cloformer-eval m.onnx --data data", "16-bit PNGs (accepted: scaled to 8 bits, not clipped)",
+         "", 0, "nothing (the report is printed)", setup=fashion_data(sixteen_bit=True)),
+    # cloformer-bench compare
+    Case(COMPARE, "cloformer-bench compare results/inf.json", "a number too large for a float",
+         "results/inf.json: 1e400 is out of range (not a finite number)", 2,
+         setup=result("inf.json", text=json.dumps(make_result()).replace('"cores": 9', '"cores": 1e400'))),
+    Case(COMPARE, "cloformer-bench compare results/big.json", "a 100 MB result file",
+         "more than a result file holds (at most 64 MiB)", 2, setup=big_result),
+    Case(COMPARE, "cloformer-bench compare results/broken.json", "a result that breaks the schema",
+         "results/broken.json: field stats.median: 'fast' is not of type 'number'", 2,
+         setup=result("broken.json", lambda r: r["stats"].update(median="fast"))),
+    Case(COMPARE, "cloformer-bench compare results/a.json results/a.json results", "the same file three times (accepted)",
+         "", 0, "the comparison, one row", setup=result("a.json"),
+         new=("comparison", "comparison/*")),
+    Case(COMPARE, "cloformer-bench compare results --output mine", "an output folder holding other files",
+         "--output mine holds files compare did not write (first: notes.txt); choose a new or empty folder", 2,
+         "the folder, unchanged", setup=both(result("a.json"), lambda w: (w.dir / "mine").mkdir(),
+                                            a_file("mine/notes.txt"))),
+    Case(COMPARE, "cloformer-bench compare results --output taken", "an output folder that is a file",
+         "argument --output: taken is a file, not a folder; pass a folder", 2, setup=both(result("a.json"),
+                                                                                        a_file("taken"))),
+]
+
+
+def _fixed(case: Case) -> list[str]:
+    return shlex.split(case.command.replace("$'out\\xff'", "out\udcff"))
+
+
+# ---- running a case ---------------------------------------------------------------------------
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")
+            if not p.is_symlink()}
+
+
+def _allowed(name: str, globs: tuple[str, ...]) -> bool:
+    return any(Path(name).match(g) for g in globs)
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=[getattr(pytest.mark, c.needs)] if c.needs else [],
+                                              id=f"{c.command.split()[0]}-{c.wrong}") for c in CASES])
+def test_case(case: Case, tmp_path, request, monkeypatch, capfd):
+    work = Work(tmp_path / "work", request, monkeypatch)
+    work.dir.mkdir()
+    if case.setup:
+        case.setup(work)
+    monkeypatch.chdir(work.dir)
+    before = _snapshot(work.dir)
+    argv = _fixed(case)
+    capfd.readouterr()
+    code = MAINS[argv[0]](argv[1:])
+    out, err = capfd.readouterr()
+    assert code == case.code, f"exit {code}, not {case.code}: {err}"
+    assert case.line in err, err
+    assert not EXCEPTION_NAME.search(err + out), err + out
+    errors = [line for line in err.splitlines() if ": error: " in line]
+    assert len(errors) == (1 if case.code else 0), err
+    after = _snapshot(work.dir)
+    changed = sorted(name for name in after if before.get(name) != after[name] and not _allowed(name, case.new))
+    gone = sorted(set(before) - set(after))
+    assert not changed and not gone, f"created or changed: {changed}; removed: {gone}"
+
+
+# ---- the docs ----------------------------------------------------------------------------------
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render() -> str:
+    parts = []
+    for section in dict.fromkeys(c.section for c in CASES):
+        parts += [f"### {section}", "", "| command | what is wrong | the line the user sees (substring) | exit code | "
+                  "left on disk |", "|---|---|---|---|---|"]
+        parts += [f"| `{_cell(c.command)}` | {_cell(c.wrong)} | `{_cell(c.line)}` | {c.code} | {_cell(c.left)} |"
+                  for c in CASES if c.section == section]
+        parts.append("")
+    parts += ["### Faults (tests/test_bad_input.py, the command as a process)", "",
+              "| what happens | what the user sees | left on disk |", "|---|---|---|"]
+    parts += [f"| {_cell(what)} | {_cell(seen)} | {_cell(left)} |" for what, seen, left in FAULTS]
+    return "\n".join(parts) + "\n"
+
+
+def test_the_docs_hold_the_catalogue():
+    text = DOCS.read_text()
+    assert START in text and END in text, f"{DOCS} lacks the catalogue markers"
+    head, rest = text.split(START)
+    _, tail = rest.split(END)
+    fresh = f"{head}{START}\n\n{render()}\n{END}{tail}"
+    if os.environ.get("CLOFORMER_UPDATE_DOCS"):
+        DOCS.write_text(fresh)
+    assert text == fresh, "docs/bad-input.md differs from the table: CLOFORMER_UPDATE_DOCS=1 pytest tests/test_bad_input.py"
+
+
+# ---- faults: the command as a process ---------------------------------------------------------
+
+EXPORT_SMALL = [sys.executable, "-m", "cloformer.export", "--target", "onnx", "--input-size", "32", "--quiet"]
+FAULTS = [
+    ("two `cloformer-export --target onnx --output out` at once", "one writes the artifact; the other finds it there "
+     "(`already exists`, exit 2) or replaces nothing", "one complete artifact, manifest and bundle"),
+    ("`ulimit -f 500; cloformer-export --target onnx`", "`File too large (a file-size limit (ulimit -f) stopped the write: "
+     "raise it); nothing half-written was left behind`, exit 1",
+     "nothing"),
+    ("`kill -9` of `cloformer-export` while it writes", "(no line: the process is gone)",
+     "no artifact under its final name; the next export removes the orphaned temp files"),
+    ("`cloformer-export --output ro` into a folder the user may not write", "`argument --output: ro is not writable; pass a "
+     "folder you can write to`, exit 2", "nothing"),
+]
+
+
+def _final(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) if out.exists() else []
+
+
+def _whole(out: Path) -> None:
+    """The artifact under its final name is complete: its manifest's sha256 is the file's."""
+    from cloformer.export.api import load_manifest
+    [artifact] = out.glob("*.onnx")
+    load_manifest(artifact)  # raises if the digest or anything else does not match
+    assert _final(out) == [artifact.name, artifact.name + ".check", artifact.name + ".json"]
+
+
+def test_two_exports_into_one_folder_at_once(tmp_path):
+    runs = [subprocess.Popen([*EXPORT_SMALL, "--output", "out"], cwd=tmp_path, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    ends = [(run.wait(300), run.stderr.read()) for run in runs]
+    assert sorted(code for code, _ in ends) in ([0, 0], [0, 2]), ends
+    for code, err in ends:
+        assert not EXCEPTION_NAME.search(err) and (code == 0 or "already exists" in err), err
+    _whole(tmp_path / "out")
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_a_file_size_limit_leaves_nothing(tmp_path):
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (500_000, 500_000))
+    run = subprocess.run([*EXPORT_SMALL, "--output", "out"], cwd=tmp_path, capture_output=True, text=True,
+                         preexec_fn=limit, timeout=300)
+    assert run.returncode == 1 and "File too large (a file-size limit (ulimit -f) stopped the write: raise it)" in \
+        run.stderr, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1 and not EXCEPTION_NAME.search(run.stderr), run.stderr
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_kill_9_while_writing_leaves_no_partial_artifact(tmp_path):
+    out = tmp_path / "out"
+    run = subprocess.Popen([*EXPORT_SMALL, "--output", "out"], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while run.poll() is None and time.monotonic() < deadline and not (out.exists() and any(out.iterdir())):
+        time.sleep(0.01)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    if _final(out):  # it finished before the kill landed: then it is whole
+        _whole(out)
+        return
+    assert [p for p in out.iterdir() if p.name.startswith(".")], "killed before it wrote: nothing to test"
+    done = subprocess.run([*EXPORT_SMALL, "--output", "out"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    _whole(out)
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "the orphaned temp files are still there"
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="runs the command as another user: needs root and setpriv")
+def test_a_folder_the_user_may_not_write(tmp_path):
+    work = Path(tempfile.mkdtemp(dir="/tmp"))  # pytest's own temp root is private to root
+    try:
+        work.chmod(0o777)
+        (work / "ro").mkdir(mode=0o755)  # root's: another user may not write into it
+        run = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *EXPORT_SMALL,
+                              "--output", "ro"], cwd=work, capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "HOME": str(work)})
+        assert run.returncode == 2 and "argument --output: ro is not writable; pass a folder you can write to" in run.stderr, \
+            run.stderr
+        assert not list((work / "ro").iterdir())
+    finally:
+        shutil.rmtree(work)
