@@ -13,7 +13,7 @@ from .contracts.protocol import Protocol, measure, summarize
 from .errors import (CommandError, ExportError, ManifestError, Unverifiable, UsageError, UsageParser, run_cli,
                      shortened)
 from .fidelity import logits as batched_logits
-from .files import commit, json_object, sha256, staged
+from .files import commit, folder_made, json_object, sha256, staged
 from .inputs import parity_inputs, preprocess, preprocessing, random_input
 from .manifest import Manifest, eager_model, manifest_path
 from .manifest import load as load_manifest
@@ -23,7 +23,7 @@ from .targets import TARGETS, Guest, Target, for_app, quiet_libraries, reference
 
 __all__ = ["CHECK_FAILED", "arguments", "TARGETS", "CheckCase", "CommandError", "ExportError", "ExportRequest", "Guest", "Manifest",
            "ManifestError", "Progress", "Protocol", "Target", "Unverifiable", "UsageError", "UsageParser",
-           "batched_logits", "check_absent", "check_bundle", "commit", "eager_model", "export", "for_app", "json_object",
+           "batched_logits", "check_absent", "check_bundle", "commit", "eager_model", "export", "folder_made", "for_app", "json_object",
            "load_contract", "load_manifest", "manifest_path", "measure", "parity_inputs", "parse_size", "preprocess",
            "preprocessing", "quiet_libraries", "random_input", "read_check", "reference_runtime", "result_runtimes",
            "run_check", "run_cli", "sha256", "shortened", "staged", "summarize"]

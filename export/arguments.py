@@ -67,12 +67,15 @@ def folder_problem(path: Path) -> str | None:
     return None
 
 
-def output_folder(text: str) -> Path:
-    """A flag's `type` for a folder that results are written into."""
-    problem = folder_problem(Path(text))
+def _checked(path: Path, problem: str | None) -> Path:
     if problem:
         raise argparse.ArgumentTypeError(problem)
-    return Path(text)
+    return path
+
+
+def output_folder(text: str) -> Path:
+    """A flag's `type` for a folder that results are written into."""
+    return _checked(Path(text), folder_problem(Path(text)))
 
 
 def new_file(text: str) -> Path:
@@ -84,15 +87,9 @@ def new_file(text: str) -> Path:
         problem = f"{path} already exists; choose another file"
     if problem is None and not path.parent.is_dir():
         problem = f"the folder {path.parent} does not exist; create it or choose another file"
-    problem = problem or folder_problem(path.parent)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return path
+    return _checked(path, problem or folder_problem(path.parent))
 
 
 def input_path(text: str) -> Path:
     """A flag's `type` for a file or folder that is read and handed to a runtime."""
-    problem = path_problem(Path(text))
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return Path(text)
+    return _checked(Path(text), path_problem(Path(text)))

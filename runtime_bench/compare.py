@@ -10,7 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..export.api import CommandError, UsageError, reference_runtime, shortened, staged
+from ..export.api import UsageError, arguments, folder_made, reference_runtime, shortened, staged
 from ..models import list_models
 from . import result as results
 
@@ -202,24 +202,17 @@ def _folder(output: Path) -> Path:
 
 
 def check_output(output: Path, flag: str = "--output") -> None:
-    """Refuse, in one line, an output folder that compare cannot make hold exactly its files: a file,
-    a folder under a file, the current folder, or a folder holding anything compare did not write.
-    A missing or empty folder, or an earlier compare's, is fine (the latter is replaced whole)."""
+    """Refuse, in one line, an output folder that compare cannot make hold exactly its files: one
+    that cannot be written (or whose parent cannot: the new folder is staged beside it), the current
+    folder, or a folder holding anything compare did not write. A missing or empty folder, or an
+    earlier compare's, is fine (the latter is replaced whole)."""
     folder = _folder(output)
     if folder == Path.cwd():
         raise UsageError(f"{flag} {output} is the current folder; choose a new or empty folder")
-    existing = folder
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        if existing == folder:
-            raise UsageError(f"{flag} {output} is a file, not a folder; choose a new or empty folder")
-        raise UsageError(f"{flag} {output}: {existing} is a file, not a folder; choose a new or empty folder")
-    parent = folder.parent if existing == folder else existing
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"{flag} {output}: {parent} is not writable (compare writes its files beside the folder, "
-                         "then puts them in place); choose a folder in one you can write to")
-    if existing == folder:
+    problem = arguments.folder_problem(folder) or arguments.folder_problem(folder.parent)
+    if problem:
+        raise UsageError(f"{flag} {output}: {problem}")
+    if folder.is_dir():
         try:
             foreign = sorted(entry.name for entry in folder.iterdir() if not _written_by_compare(entry))
         except OSError as e:
@@ -281,24 +274,11 @@ def compare(paths: list[Path], output: Path, flag: str = "--output") -> tuple[st
         table += ("\n" if table else "") + counted_legend() + "\n" + markdown(counted, COUNTED_COLUMNS)
         texts["instructions.csv"] = csv_text(counted, COUNTED_COLUMNS)
     folder = _folder(output)
-    made = [p for p in (folder.parent, *folder.parent.parents) if not p.exists()]
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        with staged(folder) as tmp:
-            tmp.mkdir()
-            written = [_write(tmp / name, text) for name, text in {"table.md": table, **texts}.items()]
-            written += _plots(loaded, tmp)
-            _put_in_place(tmp, folder, output, flag)
-    except BaseException as e:
-        for p in made:  # the folders made for it, when nothing was written (removed only if still empty)
-            try:
-                p.rmdir()
-            except OSError:
-                break
-        if isinstance(e, OSError):  # never a FileExistsError: its generic line names a flag compare lacks
-            raise CommandError(f"cannot write the comparison into {output} ({e.strerror or e}); free space or "
-                               f"choose another {flag}") from None
-        raise
+    with folder_made(folder.parent), staged(folder) as tmp:  # folders made for it go again if this fails
+        tmp.mkdir()
+        written = [_write(tmp / name, text) for name, text in {"table.md": table, **texts}.items()]
+        written += _plots(loaded, tmp)
+        _put_in_place(tmp, folder, output, flag)
     for line in skipped:
         print(line, file=sys.stderr)
     return table, [output / p.name for p in written]

@@ -128,7 +128,7 @@ def read_images(folders: list[tuple[Path, int]], limit: int | None) -> Images:
             labels.append(index)
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
             skipped += 1
-            first = first or f"{path.name}: {type(e).__name__}"
+            first = first or f"{path.name}: {_why_unreadable(e)}"
     return Images(pixels, np.array(labels, dtype=np.int64), [f.name for f, _ in folders], skipped, first)
 
 
@@ -208,6 +208,19 @@ def table(report: dict) -> str:
         lines.append(f"| {r['artifact']} | {r['precision']} | {size} | {r['top1']:.2%} | {r['top5']:.2%} | {agree} | "
                      f"{delta} |")
     return "\n".join(lines) + f"\n\n{report['images']} images from {report['data']} ({report['skipped']} skipped)\n"
+
+
+def _why_unreadable(e: Exception) -> str:
+    """Why an image file could not be read, in words (the user's line names no exception class)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if isinstance(e, UnidentifiedImageError):
+        return "not an image file"
+    if isinstance(e, Image.DecompressionBombError):
+        return "too many pixels (more than Pillow decodes safely)"
+    if isinstance(e, OSError):
+        return e.strerror or "truncated or damaged image"
+    return f"cannot be decoded ({e})"
 
 
 def build_parser() -> UsageParser:

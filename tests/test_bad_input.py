@@ -135,6 +135,15 @@ def checkpoint_of(model: str):
     return setup
 
 
+class _Runs:
+    def __reduce__(self):
+        return (os.system, ("touch ran",))  # the file `ran` would appear in the case's folder
+
+
+def evil_pickle(w: Work) -> None:
+    torch.save({"model": _Runs()}, w.dir / "evil.pth")
+
+
 def text_file(name: str, text: str):
     return lambda w: (w.dir / name).write_text(text)
 
@@ -199,13 +208,19 @@ def big_result(w: Work) -> None:
         f.truncate(100 * 2**20)
 
 
-def fashion_data(folders: dict[str, str] | None = None, sixteen_bit: bool = False):
-    """An ImageFolder of 20 Fashion-MNIST test images, its folders renamed per `folders`."""
+def fashion_data(folders: dict[str, str] | None = None, sixteen_bit: bool = False, drop: str | None = None,
+                 junk: bool = False):
+    """An ImageFolder of 20 Fashion-MNIST test images: its folders renamed per `folders`, one dropped,
+    its images 16-bit or each replaced by text."""
     def setup(w: Work) -> None:
         data = w.dir / "data"
         fashion.write_imagefolder("test", data, limit=20, data_dir=w.fixture("fashion_mnist"))
         for old, new in (folders or {}).items():
             (data / old).rename(data / new)
+        if drop:
+            shutil.rmtree(data / drop)
+        for png in data.rglob("*.png") if junk else ():
+            png.write_text("not a PNG")
         for png in data.rglob("*.png") if sixteen_bit else ():
             grey = np.asarray(Image.open(png).convert("L"), np.uint16) * 257
             Image.fromarray(grey).save(png)  # PIL writes uint16 as a 16-bit grey PNG
@@ -235,6 +250,7 @@ EXPORT, READERS, EVAL, BENCH, COMPARE = ("cloformer-export", "Readers: cloformer
                                          "cloformer-eval", "cloformer-bench: flags and devices", "cloformer-bench compare")
 SMALL = "--input-size 64"
 SMALL_ONNX = "cloformer_xxs_64x64_onnx_fp32.onnx"  # the small_onnx_export fixture's name
+ET_COREML = "cloformer_xxs_224x224_executorch_coreml_fp32.pte"  # executorch_coreml_export's
 CASES = [
     # cloformer-export: flags, files and outputs
     Case(EXPORT, "cloformer-export --input-size 230", "size not a multiple of 32",
@@ -247,7 +263,10 @@ CASES = [
          "checkpoint [24, 3, 3, 3] vs model [16, 3, 3, 3]; it fits cloformer_xs: pass --model cloformer_xs", 2,
          setup=checkpoint_of("cloformer_xs")),
     Case(EXPORT, "cloformer-export --checkpoint notes.pth", "a checkpoint that is not a pickle",
-         "checkpoint notes.pth", 2, setup=text_file("notes.pth", "not a checkpoint\n")),
+         "checkpoint notes.pth is not a plain state_dict pickle (", 2, setup=text_file("notes.pth", "not a checkpoint\n")),
+    Case(EXPORT, "cloformer-export --checkpoint evil.pth", "a pickle that runs code when loaded (never run)",
+         "checkpoint evil.pth is not a plain state_dict pickle (Weights only load failed): it is corrupt or needs "
+         "arbitrary code to load, which is refused", 2, setup=evil_pickle),
     Case(EXPORT, "cloformer-export --target executorch --backend qnn", "a backend that needs a vendor SDK",
          "--backend qnn needs the Qualcomm AI Engine Direct (QNN) SDK; use --backend xnnpack, coreml or portable", 2),
     Case(EXPORT, "cloformer-export --target litert --precision int8 --quantization dynamic", "a flag of another target",
@@ -373,6 +392,9 @@ CASES = [
     Case(BENCH, "cloformer-bench arm64 model.mlpackage", "Core ML has no ARM64 CPU runtime",
          "model.mlpackage: --target coreml does not run on an ARM64 CPU here; cloformer-bench arm64 runs --target onnx (.onnx)",
          2, setup=coreml("model.mlpackage")),
+    Case(BENCH, f"cloformer-bench arm64 {ET_COREML}", "a .pte for another backend",
+         f"{ET_COREML}: --target executorch with --backend coreml does not run on an ARM64 CPU here", 2,
+         setup=lambda w: w.copy(w.fixture("executorch_coreml_export"))),
     Case(BENCH, "cloformer-bench arm64 q.onnx", "a QNN context (it runs on the NPU only)",
          "q.onnx: --target qnn with --soc SM8650 does not run on an ARM64 CPU here; cloformer-bench arm64 runs", 2,
          setup=qnn),
@@ -428,6 +450,13 @@ CASES = [
          setup=both(fashion_data(), a_file("eval.json", "{}"))),
     Case(EVAL, "cloformer-eval m.onnx --data data --limit 0", "a limit below 1",
          "argument --limit: 0 is out of range", 2, setup=fashion_data()),
+    Case(EVAL, "cloformer-eval m.onnx --data data", "9 class folders for a 10-class model",
+         "class 'Bag' has no folder", 2, setup=fashion_data(drop="Bag")),
+    Case(EVAL, "cloformer-eval m.onnx --data data", "no readable images", "--data data has no readable images in its 10 "
+         "class folders (20 unreadable files)", 2, setup=fashion_data(junk=True)),
+    Case(EVAL, "cloformer-eval m.onnx --data data", "some files are not images (accepted, counted)",
+         "skipped 1 unreadable file(s) (first: 0-broken.png: not an image file)", 0, "nothing (the report is printed)",
+         setup=both(fashion_data(), a_file("data/Bag/0-broken.png", "not a PNG"))),
     Case(EVAL, "cloformer-eval m.onnx --data empty", "no class folders",
          "--data empty has no class folders; pass an ImageFolder: one folder of images per class", 2,
          setup=both(fashion_data(), lambda w: (w.dir / "empty").mkdir())),

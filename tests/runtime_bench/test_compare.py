@@ -159,7 +159,7 @@ def test_an_output_holding_other_files_is_refused_before_anything_is_read(result
 def test_an_output_that_is_a_file_is_refused(result_files, tmp_path, capsys):
     afile = tmp_path / "afile"
     afile.write_text("mine")
-    with pytest.raises(UsageError, match=rf"^--output {afile} is a file, not a folder; choose a new or empty folder$"):
+    with pytest.raises(UsageError, match=rf"^--output {afile}: {afile} is a file, not a folder; pass a folder$"):
         compare(result_files, afile)
     with pytest.raises(UsageError, match=rf"^--output {afile}/sub: {afile} is a file, not a folder; "):
         compare(result_files, afile / "sub")

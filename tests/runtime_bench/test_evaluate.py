@@ -49,7 +49,7 @@ def test_limit_keeps_every_class_and_unreadable_files_are_counted(fashion_export
     (data / "Coat" / "0-notes.txt").write_text("not an image")
     assert main([str(fashion_export[0]), "--data", str(data), "--limit", "20", "--quiet"]) == 0
     captured = capsys.readouterr()
-    assert captured.err == "skipped 2 unreadable file(s) (first: 0-broken.png: UnidentifiedImageError)\n"
+    assert captured.err == "skipped 2 unreadable file(s) (first: 0-broken.png: not an image file)\n"
     assert "20 images from" in captured.out and "(2 skipped)" in captured.out
 
 
