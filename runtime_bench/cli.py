@@ -27,11 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
         platform.all_arguments(al)
     flags.protocol_flags(al)
     flags.output_flag(al)
-    al.add_argument("--comparison", type=arguments.output_folder, default="comparison", metavar="DIR", help="(default ./comparison)")
+    al.add_argument("--comparison", type=arguments.output_folder, default="comparison", metavar="DIR",
+                    help="(default ./comparison)")
 
     c = sub.add_parser("compare", help="merge result files into table.md, table.csv and PNG plots")
-    c.add_argument("results", nargs="+", type=arguments.input_path, metavar="RESULT", help="result .json files or directories of them")
-    c.add_argument("--output", type=arguments.output_folder, default="comparison", metavar="DIR", help="(default ./comparison)")
+    flags.inputs_argument(c, "results", "RESULT", "result .json files or directories of them")
+    c.add_argument("--output", type=arguments.output_folder, default="comparison", metavar="DIR",
+                   help="(default ./comparison)")
     return p
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..export.api import Protocol, UsageError, arguments
 
-number, input_path = arguments.number, arguments.input_path
+number = arguments.number
 
 
 def protocol_flags(p: argparse.ArgumentParser) -> None:
@@ -26,6 +26,11 @@ def protocol_flags(p: argparse.ArgumentParser) -> None:
 def protocol(args: argparse.Namespace) -> Protocol:
     return Protocol(warmup=args.warmup, rounds=args.rounds, iterations=args.iterations,
                     sustained_seconds=args.sustained, cooldown_seconds=args.cooldown)
+
+
+def inputs_argument(p: argparse.ArgumentParser, name: str, metavar: str, help: str, nargs: str = "+") -> None:
+    """The files a subcommand reads (artifacts or results), each path checked to be one a runtime takes."""
+    p.add_argument(name, nargs=nargs, type=arguments.input_path, metavar=metavar, help=help)
 
 
 def output_flag(p: argparse.ArgumentParser, default: str = "results") -> None:

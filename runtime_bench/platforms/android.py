@@ -160,8 +160,7 @@ class Android(Platform):
     in_all = True
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("artifacts", nargs="+", type=flags.input_path, metavar="ARTIFACT",
-                            help=" / ".join(SUFFIXES) + " with its manifest")
+        flags.inputs_argument(parser, "artifacts", "ARTIFACT", " / ".join(SUFFIXES) + " with its manifest")
         device_flags(parser)
         flags.protocol_flags(parser)
         flags.output_flag(parser)

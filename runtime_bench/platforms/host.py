@@ -193,8 +193,9 @@ class Host(Platform):
     in_all = True
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("artifacts", nargs="*", type=flags.input_path, metavar="ARTIFACT",
-                            help="artifacts made by cloformer-export (the manifest beside each says what it is)")
+        flags.inputs_argument(parser, "artifacts", "ARTIFACT",
+                              "artifacts made by cloformer-export (the manifest beside each says what it is)",
+                              nargs="*")
         model_flags(parser)
         parser.add_argument("--runtimes", default=",".join(RUNTIMES), metavar="LIST",
                             help=f"comma-separated subset of {','.join(RUNTIMES)} (default all)")

@@ -36,8 +36,7 @@ class Ios(Platform):
     in_all = True
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("results", nargs="+", type=flags.input_path, metavar="RESULT",
-                            help="result .json files or directories of them")
+        flags.inputs_argument(parser, "results", "RESULT", "result .json files or directories of them")
         flags.output_flag(parser)
 
     def run(self, args: argparse.Namespace) -> None:

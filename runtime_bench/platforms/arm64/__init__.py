@@ -20,8 +20,8 @@ class Arm64(Platform):
     order = 30
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("artifacts", nargs="+", type=flags.input_path, metavar="ARTIFACT",
-                            help=f"artifacts of {bench.accepted()}, each with its manifest")
+        flags.inputs_argument(parser, "artifacts", "ARTIFACT",
+                              f"artifacts of {bench.accepted()}, each with its manifest")
         parser.add_argument("--cpu", choices=list(CPUS), default=DEFAULT_CPU,
                             help="; ".join(f"{name}: {cpu.summary}" for name, cpu in CPUS.items())
                             + f" (default {DEFAULT_CPU})")
