@@ -10,6 +10,7 @@ from .check import run as run_check
 from .console import Progress
 from .contracts import load as load_contract
 from .contracts.protocol import Protocol, measure, summarize
+from .contracts.protocol import invalid_reasons as protocol_invalid_reasons
 from .errors import (CommandError, ExportError, ManifestError, Unverifiable, UsageError, UsageParser, run_cli,
                      shortened)
 from .fidelity import logits as batched_logits
@@ -19,11 +20,11 @@ from .manifest import Manifest, eager_model, manifest_path
 from .manifest import load as load_manifest
 from .pipeline import run as export
 from .request import ExportRequest, parse_size
-from .targets import TARGETS, Guest, Target, for_app, quiet_libraries, reference_runtime, result_runtimes
+from .targets import TARGETS, Guest, Target, for_app, for_service, quiet_libraries, reference_runtime, result_runtimes
 
 __all__ = ["CHECK_FAILED", "arguments", "TARGETS", "CheckCase", "CommandError", "ExportError", "ExportRequest", "Guest", "Manifest",
            "ManifestError", "Progress", "Protocol", "Target", "Unverifiable", "UsageError", "UsageParser",
-           "batched_logits", "check_absent", "check_bundle", "commit", "eager_model", "export", "folder_made", "for_app", "json_object",
+           "batched_logits", "check_absent", "check_bundle", "commit", "eager_model", "export", "folder_made", "for_app", "for_service", "json_object",
            "load_contract", "load_manifest", "manifest_path", "measure", "parity_inputs", "parse_size", "preprocess",
-           "preprocessing", "quiet_libraries", "random_input", "read_check", "reference_runtime", "result_runtimes",
+           "preprocessing", "protocol_invalid_reasons", "quiet_libraries", "random_input", "read_check", "reference_runtime", "result_runtimes",
            "run_check", "run_cli", "sha256", "shortened", "staged", "summarize"]

@@ -15,7 +15,8 @@ from ..models import list_models
 from . import result as results
 
 COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "threads", "median_ms", "vs_fp32", "p90_ms",
-           "p99_ms", "trimmed_mean_ms", "std_ms", "min_ms", "first_ms", "load_ms", "peak_rss_mb", "n", "check", "valid")
+           "p99_ms", "trimmed_mean_ms", "std_ms", "min_ms", "first_ms", "load_ms", "peak_rss_mb", "n", "protocol", "check",
+           "valid")
 # Counted runs (instructions under emulation), never a latency, in a table of their own.
 # ratio_X: this row's instructions / those of the matching X row (the fewest, if several match).
 COUNTED_COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "form", "instructions_M",
@@ -56,7 +57,7 @@ def row(r: dict, fp32_median: float | None = None) -> dict:
         "device": _device(r), "model": r["model"] or "", "input": results.input_label(r), "runtime": r["runtime"]["name"],
         "backend": r["runtime"]["backend"], "precision": r["precision"] or "",
         "threads": r["runtime"]["threads"] if r["runtime"]["threads"] is not None else "",
-        "n": len(r["latencies_ms"]), "check": _check(r), "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
+        "n": len(r["latencies_ms"]), "protocol": r["protocol"].get("differs", "ours"), "check": _check(r), "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
     }
     if s is None:
         return {c: context.get(c, "") for c in COLUMNS}
@@ -110,6 +111,15 @@ def _sorted(loaded: list[dict]) -> list[dict]:
     return sorted(loaded, key=lambda r: (r["device"]["model"], order.get(r["model"], len(order)), r["model"] or "",
                                          r["input_shape"] or [], r["runtime"]["name"], r["runtime"]["backend"],
                                          r["precision"] or ""))
+
+
+def protocol_notes(rows: list[dict]) -> tuple[list[dict], str]:
+    """The rows with each protocol that departs from ours (a hosted-device service's profiler) as a marker,
+    and the notes the markers refer to, for the Markdown table (the CSV keeps the full text)."""
+    notes = list(dict.fromkeys(r["protocol"] for r in rows if r["protocol"] != "ours"))
+    marked = [r | {"protocol": f"differs [{notes.index(r['protocol']) + 1}]"} if r["protocol"] != "ours" else r
+              for r in rows]
+    return marked, "".join(f"\n[{i}] {note}\n" for i, note in enumerate(notes, 1))
 
 
 def markdown(rows: list[dict], columns: tuple[str, ...] = COLUMNS) -> str:
@@ -266,7 +276,8 @@ def compare(paths: list[Path], output: Path, flag: str = "--output") -> tuple[st
     loaded = [r for r in everything if not r.get("instructions")]
     fp32 = {_same_run_but_precision(r): r["stats"]["median"] for r in loaded if r["precision"] == "fp32" and r["stats"]}
     rows = [row(r, fp32.get(_same_run_but_precision(r))) for r in loaded]
-    table, texts = markdown(rows) if rows else "", {}
+    marked, notes = protocol_notes(rows)
+    table, texts = markdown(marked) + notes if rows else "", {}
     if rows:
         texts["table.csv"] = csv_text(rows)
     if counted_runs:

@@ -10,13 +10,17 @@ from ..export.api import Protocol, UsageError, arguments
 number = arguments.number
 
 
-def protocol_flags(p: argparse.ArgumentParser) -> None:
+def protocol_flags(p: argparse.ArgumentParser, timed_only: bool = False) -> None:
+    """The protocol's flags; `timed_only`: warm-up, rounds and iterations only (a runner that cannot
+    run back to back for a time or idle before it, such as a hosted-device service's profiler)."""
     d = Protocol()
     p.add_argument("--warmup", type=number(int, 0, 1_000_000), default=d.warmup,
                    help=f"untimed runs after the first (default {d.warmup})")
     p.add_argument("--rounds", type=number(int, 1, 10_000), default=d.rounds, help=f"timed rounds (default {d.rounds})")
     p.add_argument("--iterations", type=number(int, 1, 1_000_000), default=d.iterations,
                    help=f"timed runs per round (default {d.iterations})")
+    if timed_only:
+        return
     p.add_argument("--sustained", type=number(float, 0, 86_400, low_open=True, unit="seconds"), metavar="SECONDS",
                    help="run back to back this long instead of rounds x iterations; reports drift per second")
     p.add_argument("--cooldown", type=number(float, 0, 3_600, unit="seconds"), default=0.0, metavar="SECONDS",
@@ -25,7 +29,7 @@ def protocol_flags(p: argparse.ArgumentParser) -> None:
 
 def protocol(args: argparse.Namespace) -> Protocol:
     return Protocol(warmup=args.warmup, rounds=args.rounds, iterations=args.iterations,
-                    sustained_seconds=args.sustained, cooldown_seconds=args.cooldown)
+                    sustained_seconds=getattr(args, "sustained", None), cooldown_seconds=getattr(args, "cooldown", 0.0))
 
 
 def inputs_argument(p: argparse.ArgumentParser, name: str, metavar: str, help: str, nargs: str = "+") -> None:

@@ -91,7 +91,9 @@ def load(path: Path) -> dict:
 
 
 def _base(*, tool: str, device: dict, runtime: dict, model: str, artifact: dict, input_shape: list[int],
-          precision: str, protocol: Protocol, check: dict, reasons: list[str]) -> dict:
+          precision: str, protocol: Protocol, check: dict, reasons: list[str], differs: str | None = None) -> dict:
+    """The fields every result has; `differs`: how the runner's own way of measuring departs from
+    the protocol (a hosted-device service's profiler), which `compare` marks."""
     return {
         "schema_version": SCHEMA_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -100,16 +102,17 @@ def _base(*, tool: str, device: dict, runtime: dict, model: str, artifact: dict,
         "input_shape": list(input_shape), "precision": precision,
         "protocol": {"warmup": protocol.warmup, "rounds": protocol.rounds, "iterations": protocol.iterations,
                      "trim": protocol.trim, "sustained_seconds": protocol.sustained_seconds,
-                     "cooldown_seconds": protocol.cooldown_seconds},
+                     "cooldown_seconds": protocol.cooldown_seconds, **({"differs": differs} if differs else {})},
         "check": check, "valid": not reasons, "invalid_reasons": reasons,
     }
 
 
-def new(*, load_ms: float, measured: dict, memory: dict, **context) -> dict:
-    """A result from the protocol's measurement (`protocol.measure`) and its context (`_base`)."""
+def new(*, load_ms: float, measured: dict, memory: dict, extra: dict | None = None, **context) -> dict:
+    """A result from the protocol's measurement (`protocol.measure`) and its context (`_base`);
+    `extra`: optional fields of the schema (compute_plan, hosted)."""
     result = _base(**context, reasons=measured["invalid_reasons"]) | {
         "load_ms": load_ms, "first_ms": measured["first_ms"], "latencies_ms": measured["latencies_ms"],
-        "stats": measured["stats"], "memory": memory, "sustained": measured["sustained"]}
+        "stats": measured["stats"], "memory": memory, "sustained": measured["sustained"]} | (extra or {})
     return validate(result, "new result")
 
 

@@ -10,15 +10,15 @@ import pkgutil
 
 from .. import console
 from ..options import Flag
-from .base import TARGETS, AppRun, Guest, GuestBuild, Target
+from .base import TARGETS, AppRun, Guest, GuestBuild, HostedRun, Target
 
 NOT_TARGETS = ("base", "shared")
 for _module in pkgutil.iter_modules(__path__):
     if _module.name not in NOT_TARGETS:
         importlib.import_module(f"{__name__}.{_module.name}")
 
-__all__ = ["TARGETS", "AppRun", "Guest", "GuestBuild", "Target", "default", "flags", "for_app", "quiet_libraries",
-           "reference_runtime", "result_runtimes", "users"]
+__all__ = ["TARGETS", "AppRun", "Guest", "GuestBuild", "HostedRun", "Target", "default", "flags", "for_app", "for_service",
+           "quiet_libraries", "reference_runtime", "result_runtimes", "users"]
 
 
 def flags() -> dict[str, Flag]:
@@ -57,6 +57,11 @@ def reference_runtime() -> str | None:
 def for_app(app: str) -> list[Target]:
     """The targets whose artifacts a companion app (a platform's name) runs."""
     return [target for target in TARGETS.values() if app in target.apps]
+
+
+def for_service(service: str) -> list[Target]:
+    """The targets whose artifacts a hosted-device service (a platform's name) runs."""
+    return [target for target in TARGETS.values() if service in target.hosted]
 
 
 def quiet_libraries() -> None:

@@ -46,6 +46,13 @@ class AppRun:
     backend: str | None = None
 
 
+@dataclass(frozen=True)
+class HostedRun:
+    """How a hosted-device service (a platform's name) runs this target's artifacts: the compute
+    units its runtime there offers (in the service's own words), the first being the default."""
+    compute_units: tuple[str, ...]
+
+
 class GuestBuild(Protocol):
     """What the aarch64 guest machine offers a native guest's `build` (the platform that runs
     guests implements it while it prepares its userland)."""
@@ -95,6 +102,7 @@ class Target(ABC):
     runtime_package: str
     apps: Mapping[str, AppRun] = {}  # companion app (a platform's name) -> how it runs the artifacts
     guest: Guest | None = None      # how an aarch64 CPU under qemu runs them (None: no aarch64 CPU runtime)
+    hosted: Mapping[str, HostedRun] = {}  # hosted-device service (a platform's name) -> how it runs them
     # JSON Schema properties of what `export` writes into its own manifest section (beside its
     # options, whose schema comes from the Options fields): the manifest schema's $defs.
     section: Mapping[str, dict] = {}
@@ -178,6 +186,17 @@ class Target(ABC):
         default each segment is exported alone with this target's recipe and run in its
         runtime; a target that can read values inside its artifact overrides this."""
         return PER_MODULE, per_module(self, artifact, probe)
+
+    def input_name(self, path: Path) -> str:
+        """The name of the artifact's input tensor, which a hosted-device service keys its input data by
+        (this default is the shared graph writer's; a target whose files name it otherwise overrides it)."""
+        return "input"
+
+    def device_problem(self, manifest: dict, soc: str) -> str | None:
+        """Why this artifact would not run as exported and checked on a device whose SoC is `soc`
+        ("QTI SM8650": maker and model, as the phone app writes `device.soc`), with the fix; None:
+        nothing known against it."""
+        return None
 
     def report_rows(self, tag: str, naive: dict, deploy: dict) -> Rows:
         """Rows of `cloformer-export --report` from the naive and deploy-form manifests."""

@@ -23,7 +23,7 @@ import torch
 from ..console import native_output_silenced
 from ..errors import ExportError, Unverifiable, shortened
 from ..options import Options, option
-from .base import AppRun, Rows, Target, missing_modules, op_counts, ops_summary, register
+from .base import AppRun, HostedRun, Rows, Target, missing_modules, op_counts, ops_summary, register
 from .shared.onnx_graph import INPUT_NAME, calibration_reader, io_shapes, quantize_convolutions, write_graph
 
 if TYPE_CHECKING:
@@ -158,6 +158,7 @@ class QnnTarget(Target):
     in_all = False  # a minute or more of emulation per export (module docstring)
     fidelity_images = 4
     apps = {"android": AppRun("onnxruntime", backend="qnn")}  # ONNX Runtime's QNN EP: it runs nowhere else
+    hosted = {"aihub": HostedRun(("npu",))}
     section = {
         "soc_name": {"type": "string"}, "soc_model": {"type": "integer"},
         "htp_arch": {"type": "integer"}, "ep_sdk_version": {"type": "string", "description": "of the EPContext node"},
@@ -231,6 +232,19 @@ class QnnTarget(Target):
                         "qnn_version": qnn.build_and_package_info.qnn_version, "compatibility": compatibility,
                         "nodes": len(proto.graph.node), "graph_ops": graph_ops, "quantized": quantized,
                         "input": INPUT_NAME}}
+
+    def device_problem(self, manifest: dict, soc: str) -> str | None:
+        # The Android app's words (android_app core/Qnn.java), so a phone and a device cloud refuse alike.
+        qnn = manifest["qnn"]
+        maker, _, model = soc.strip().rpartition(" ")
+        if not maker:  # one word names no SoC model (Android's Build.HARDWARE): the runtime's own check decides
+            return None
+        qualcomm = maker == "QTI" or maker.startswith("Qualcomm")
+        if qualcomm and model.upper() == qnn["soc"]:
+            return None
+        return (f"the QNN context was compiled for {qnn['soc']} ({qnn['soc_name']}); this phone's SoC is {soc.strip()}"
+                + (f": re-export it for this phone with cloformer-export --target qnn --soc {model.upper()}" if qualcomm
+                   else ", not a Snapdragon: QNN context models run on Snapdragon phones only"))
 
     def report_rows(self, tag: str, naive: dict, deploy: dict) -> Rows:
         def ops(m: dict) -> str:

@@ -1,10 +1,11 @@
 """What a platform is: one place `cloformer-bench` runs artifacts (this machine, phones over adb,
-result files copied off an iPhone, a CPU under qemu, a device cloud), each its own module in
+result files copied off an iPhone, a CPU under qemu, a hosted-device service), each its own module in
 this folder with its subcommand, the device kind its results carry and its runner. The CLI and
 `all` iterate the registry and never name one."""
 from __future__ import annotations
 
 import argparse
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,12 @@ class Platform(ABC):
 
     def all_step(self, args: argparse.Namespace, run: AllRun) -> None:
         """Its step of `cloformer-bench all`: say why it is skipped, or add to `run.written`."""
+
+
+def cache(name: str) -> Path:
+    """Where platform `name` keeps what it sets up or fetches once: $CLOFORMER_CACHE/<name>
+    (default ~/.cache/cloformer/<name>)."""
+    return Path(os.environ.get("CLOFORMER_CACHE", Path.home() / ".cache" / "cloformer")) / name
 
 
 PLATFORMS: dict[str, Platform] = {}

@@ -32,7 +32,7 @@ import torch
 from ...calibration import images
 from ...console import native_output_silenced
 from ...errors import ExportError, Unverifiable
-from ..base import AppRun, Guest, Rows, Runner, Target, missing_modules, op_counts, ops_summary, register
+from ..base import AppRun, Guest, HostedRun, Rows, Runner, Target, missing_modules, op_counts, ops_summary, register
 
 if TYPE_CHECKING:
     from ...request import ExportRequest
@@ -179,6 +179,7 @@ class LiteRTTarget(Target):
                          "fully connected static int8, calibrated (ai-edge-quantizer)")
     result_runtime, runtime_package = "litert", "ai-edge-litert"
     apps = {"android": AppRun("litert")}
+    hosted = {"aihub": HostedRun(("cpu", "gpu", "npu"))}  # XNNPACK, the GPU delegate, the QNN delegate
     guest = Guest("ai-edge-litert", loader=resources.files(__package__) / "guest.py", wheels=("ai-edge-litert",))
     section = {"ops": {"type": "integer", "minimum": 1, "description": "operators in the flatbuffer"},
                "weights": {"type": "string", "description": "how the weights are stored"},
@@ -234,6 +235,9 @@ class LiteRTTarget(Target):
         interpreter = _interpreter(path, delegates=False)
         return ([int(d) for d in interpreter.get_input_details()[0]["shape"]],
                 [int(d) for d in interpreter.get_output_details()[0]["shape"]])
+
+    def input_name(self, path: Path) -> str:
+        return _interpreter(path, delegates=False).get_input_details()[0]["name"]
 
     def result_backend(self, manifest: dict) -> str:
         return "xnnpack"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from ...options import Options, option
-from ..base import TAPS, AppRun, Guest, Rows, Target, boundary, op_counts, register
+from ..base import TAPS, AppRun, Guest, HostedRun, Rows, Target, boundary, op_counts, register
 from ..shared.onnx_graph import (DEFAULT_OPSET, INPUT_NAME, OUTPUT_NAME, io_shapes, is_qdq, quantize_convolutions,
                                  write_graph)
 
@@ -62,6 +62,7 @@ class OnnxTarget(Target):
     Options = OnnxOptions
     result_runtime = runtime_package = "onnxruntime"
     apps = {"android": AppRun("onnxruntime")}
+    hosted = {"aihub": HostedRun(("cpu", "npu"))}  # ONNX Runtime's CPU provider, or its QNN provider
     guest = Guest("onnxruntime", loader=resources.files(__package__) / "guest.py", wheels=("onnxruntime",),
                   reference=True)
     section = {"nodes": {"type": "integer", "minimum": 1, "description": "nodes in the graph"},

@@ -28,6 +28,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from ....export.api import TARGETS, CommandError, Target, UsageError
+from ..base import cache
 
 HERE = resources.files(__package__)
 RELEASE = "bookworm"  # its python3.11 takes the cp311 wheels the host uses
@@ -68,7 +69,7 @@ HWCAP2 = ("dcpodp sve2 sveaes svepmull svebitperm svesha3 svesm4 flagm2 frint sv
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("CLOFORMER_CACHE", Path.home() / ".cache" / "cloformer")) / "arm64"
+    return cache("arm64")
 
 
 @dataclass(frozen=True)

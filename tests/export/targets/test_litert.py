@@ -132,3 +132,8 @@ def test_where_the_converter_has_no_build_the_target_says_so(monkeypatch, tmp_pa
     assert capsys.readouterr().err.strip() == (
         "cloformer-export: error: --target litert needs litert-torch, whose converter has no build for this "
         "platform (x86_64 Linux and Apple-silicon macOS only); export LiteRT on one of those")
+
+
+def test_its_input_name_is_read_from_the_file(small_litert_export):
+    # a hosted-device service keys the input data by it (runtime_bench/platforms/aihub)
+    assert TARGETS["litert"].input_name(small_litert_export[0]) == "serving_default_args_0"

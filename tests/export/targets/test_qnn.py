@@ -135,3 +135,18 @@ def test_all_leaves_qnn_out_which_is_asked_for_by_name():
 
     request, _ = request_from_args(["--target", "all"])
     assert "qnn" not in request.targets and set(request.targets) == set(TARGETS) - {"qnn"}
+
+
+@pytest.mark.parametrize("soc, line", [
+    ("QTI SM8650", None),
+    ("Qualcomm Technologies, Inc SM8650", None),
+    ("sm8650", None),  # one word (Android's Build.HARDWARE) names no SoC model: the runtime decides
+    ("QTI SM8550", "the QNN context was compiled for SM8650 (Snapdragon 8 Gen 3); this phone's SoC is QTI SM8550: "
+                   "re-export it for this phone with cloformer-export --target qnn --soc SM8550"),
+    ("Google Tensor G3", "the QNN context was compiled for SM8650 (Snapdragon 8 Gen 3); this phone's SoC is Google "
+                         "Tensor G3, not a Snapdragon: QNN context models run on Snapdragon phones only"),
+])
+def test_a_device_of_another_soc_is_refused_in_the_android_apps_words(soc, line):
+    # the same words as android_app core/Qnn.java, so a phone and a hosted device refuse alike
+    manifest = {"qnn": {"soc": "SM8650", "soc_name": "Snapdragon 8 Gen 3"}}
+    assert TARGETS["qnn"].device_problem(manifest, soc) == line
