@@ -13,6 +13,7 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlparse
@@ -79,6 +80,12 @@ def small_coreml_export(tmp_path_factory):
 def small_qnn_export(tmp_path_factory):
     """XXS at 64x64 compiled for the default SoC's NPU in fp16 (the HTP emulator checks it)."""
     return export(tmp_path_factory.mktemp("qnn64"), "--target", "qnn", "--precision", "fp16", "--input-size", "64")
+
+
+@pytest.fixture(scope="session")
+def small_litert_export(tmp_path_factory):
+    """XXS at 64x64 for LiteRT (a few seconds)."""
+    return export(tmp_path_factory.mktemp("litert64"), "--target", "litert", "--input-size", "64")
 
 
 @pytest.fixture(scope="session")
@@ -213,6 +220,47 @@ def fake_adb(tmp_path, monkeypatch):
         monkeypatch.setenv("FAKE_ADB_DEVICES", devices)
         return root
     return attach
+
+
+def hosted_infer(name: str, data: bytes, inputs: dict) -> dict:
+    """What a hosted phone computes for an uploaded artifact: here, its target's runtime on this
+    machine (a QNN context in the HTP emulator, for the SoC it was compiled for)."""
+    import onnx
+
+    from cloformer.export.api import TARGETS
+    from cloformer.export.targets.qnn import COMPATIBILITY_KEY, SOCS, compiled_for
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        if path.suffix == ".tflite":
+            run = TARGETS["litert"].runner(path, None)
+        else:
+            meta = {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+            if COMPATIBILITY_KEY in meta:
+                arch, model = compiled_for(meta[COMPATIBILITY_KEY])
+                run = TARGETS["qnn"].runner(path, next(n for n, s in SOCS.items() if (s.arch, s.model) == (arch, model)))
+            else:
+                run = TARGETS["onnx"].runner(path, None)
+        samples = next(iter(inputs.values()))
+        return {"output_0": [run(x) for x in samples]}
+
+
+@pytest.fixture
+def aihub(tmp_path, monkeypatch):
+    """A local AI Hub (tests/runtime_bench/platforms/aihub_server.py) that the real qai-hub client is
+    configured for; returns a function that starts it with the given devices."""
+    from cloformer.runtime_bench.platforms import aihub as platform
+
+    from .runtime_bench.platforms.aihub_server import FakeHub, fast_client
+    monkeypatch.setattr(platform, "POLL_SECONDS", 0.05)
+    fast_client(monkeypatch)
+    monkeypatch.setenv("CLOFORMER_CACHE", str(tmp_path / "cache"))
+    with contextlib.ExitStack() as stack:
+        def start(devices, infer=hosted_infer, **options) -> FakeHub:
+            hub = stack.enter_context(FakeHub(devices, infer, **options))
+            monkeypatch.setenv("QAIHUB_CLIENT_INI", str(hub.write_ini(tmp_path / "client.ini")))
+            return hub
+        yield start
 
 
 # ---- the app tests: what they need, and skipping (or failing, in CI) without it -------------------

@@ -34,6 +34,7 @@ from cloformer.runtime_bench import cli as bench_cli
 from cloformer.runtime_bench import evaluate
 
 from .conftest import ROOT, WEIGHTS, make_result
+from .runtime_bench.platforms.aihub_server import S23, S24, phones
 
 DOCS = ROOT / "docs" / "bad-input.md"
 START, END = "<!-- catalogue: rendered from tests/test_bad_input.py -->", "<!-- end of catalogue -->"
@@ -243,6 +244,35 @@ def qnn(w: Work) -> None:
     w.copy(w.fixture("small_qnn_export"), "q.onnx")
 
 
+def hub(artifact: Callable[[Work], None] = onnx("m.onnx"), token: str | None = None, **behaviours: str):
+    """A local AI Hub (tests/runtime_bench/platforms/aihub_server.py) the client is configured for
+    (with `token`: a stale one), and the artifact."""
+    def setup(w: Work) -> None:
+        started = w.fixture("aihub")(phones(**behaviours))
+        if token:
+            w.monkeypatch.setenv("QAIHUB_CLIENT_INI", str(started.write_ini(w.dir.parent / "stale.ini", token)))
+        artifact(w)
+    return setup
+
+
+def hub_config(text: str | None):
+    """The client's configuration: an ini with `text` (None: no file at all)."""
+    def setup(w: Work) -> None:
+        ini = w.dir.parent / "client.ini"
+        if text is not None:
+            ini.write_text(text)
+        w.monkeypatch.setenv("QAIHUB_CLIENT_INI", str(ini))
+        w.copy(w.fixture("small_onnx_export"), "m.onnx")
+    return setup
+
+
+def damaged_onnx(w: Work) -> None:
+    path = w.copy(w.fixture("small_onnx_export"), "m.onnx")
+    data = bytearray(path.read_bytes())
+    data[-100] ^= 1
+    path.write_bytes(data)
+
+
 # ---- the catalogue ----------------------------------------------------------------------------
 
 EXPORT, READERS, EVAL, BENCH, COMPARE = ("cloformer-export", "Readers: cloformer-bench, cloformer-diagnose",
@@ -437,6 +467,45 @@ CASES = [
     Case(BENCH, f"cloformer-bench arm64 {SMALL_ONNX}", "no check bundle beside the artifact (accepted)",
          "", 0, "the result, whose check.reference is eager", setup=onnx(bundle=False),
          new=("results", "results/*.json"), needs="arm64"),
+    # cloformer-bench aihub (a local AI Hub stands in for the service)
+    Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}'", "no AI Hub token (no client.ini)",
+         "no AI Hub token: ", 2, setup=hub_config(None)),
+    Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}'", "a client.ini without a token",
+         "no AI Hub token in ", 2, setup=hub_config("[api]\napi_url = https://workbench.aihub.qualcomm.com\n")),
+    Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}'", "a stale token",
+         "AI Hub refused the token (a bad or expired API token); run qai-hub configure --api_token <your token>", 2,
+         setup=hub(token="stale-token")),
+    Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}'", "no network (nothing listens at the API URL)",
+         "cannot reach AI Hub at http://127.0.0.1:9 (Connection refused); check the network", 1,
+         setup=hub_config("[api]\napi_token = t0ken\napi_url = http://127.0.0.1:9\nweb_url = http://127.0.0.1:9\n")),
+    Case(BENCH, "cloformer-bench aihub m.onnx --device 'Galaxy S99'", "an unknown device",
+         "--device 'Galaxy S99': AI Hub has no such device; `cloformer-bench aihub --list-devices` lists AI Hub's "
+         "device names", 2, setup=hub()),
+    Case(BENCH, f"cloformer-bench aihub q.onnx --device '{S23}'", "a QNN context compiled for another SoC",
+         f"q.onnx on {S23}: the QNN context was compiled for SM8650 (Snapdragon 8 Gen 3); this phone's SoC is QTI "
+         "SM8550: re-export it for this phone with cloformer-export --target qnn --soc SM8550", 2, setup=hub(qnn)),
+    Case(BENCH, f"cloformer-bench aihub model.mlpackage --device '{S24}'", "a file type AI Hub does not run",
+         "model.mlpackage: AI Hub runs .onnx / .tflite artifacts of --target onnx, litert, qnn, not --target coreml "
+         "(run it with cloformer-bench ios)", 2, setup=hub(coreml("model.mlpackage"))),
+    Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}'", "the artifact changed after export (sha256)",
+         "m.onnx does not match its manifest: sha256", 2, "the damaged file, unchanged", setup=hub(damaged_onnx)),
+    Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}' --compute-unit onnx=gpu", "a compute unit the "
+         "runtime lacks there", "--compute-unit onnx=gpu: AI Hub runs --target onnx artifacts on cpu, npu", 2,
+         setup=onnx("m.onnx")),
+    Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}' --sustained 60", "a flag that does not apply (AI Hub's "
+         "profiler runs a count, not a time)", "unrecognized arguments: --sustained 60", 2, setup=onnx("m.onnx")),
+    Case(BENCH, "cloformer-bench aihub m.onnx", "no device named",
+         "no device: pass --device NAME (repeatable) or --device-attr ATTR", 2, setup=onnx("m.onnx")),
+    Case(BENCH, "cloformer-bench aihub m.onnx --list-devices", "--list-devices with an artifact",
+         "--list-devices takes no ARTIFACT, --device or --compute-unit (only --device-attr)", 2, setup=onnx("m.onnx")),
+    Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}' --device '{S23}'", "the job fails on one device",
+         "1 job(s) failed (lines above); 1 result(s) written", 1, "the other device's result",
+         setup=hub(s23="fail"), new=("results", "results/*.json")),
+    Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}' --device '{S23}' --timeout 1",
+         "a job does not finish in time", "1 job(s) failed (lines above); 1 result(s) written", 1,
+         "the other device's result", setup=hub(s23="timeout"), new=("results", "results/*.json")),
+    Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}'", "the account's job quota is reached",
+         "1 job(s) failed (lines above); 0 result(s) written", 1, setup=hub(s24="quota")),
     # cloformer-eval
     Case(EVAL, "cloformer-eval m.onnx --data data", "a misspelled class folder",
          "--data data: folder 'Sandl' is not a class name and class 'Sandal' has no folder; rename the folder 'Sandl' "
