@@ -255,6 +255,11 @@ def hub(artifact: Callable[[Work], None] = onnx("m.onnx"), token: str | None = N
     return setup
 
 
+def no_client(w: Work) -> None:
+    w.monkeypatch.setitem(sys.modules, "qai_hub", None)  # `import qai_hub` raises ImportError, as when not installed
+    w.copy(w.fixture("small_onnx_export"), "m.onnx")
+
+
 def hub_config(text: str | None):
     """The client's configuration: an ini with `text` (None: no file at all)."""
     def setup(w: Work) -> None:
@@ -468,6 +473,13 @@ CASES = [
          "", 0, "the result, whose check.reference is eager", setup=onnx(bundle=False),
          new=("results", "results/*.json"), needs="arm64"),
     # cloformer-bench aihub (a local AI Hub stands in for the service)
+    Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}'", "the qai-hub client is not installed",
+         "cloformer-bench aihub needs Qualcomm's qai-hub client, not installed here: pip install 'cloformer[aihub]'", 2,
+         setup=no_client),
+    Case(BENCH, f"cloformer-bench aihub m.tflite --device '{S24}'", "a .tflite without LiteRT's runtime here, which "
+         "reads its input name (simulated)", "m.tflite: LiteRT's runtime (ai-edge-litert) is not installed here: pip "
+         "install 'cloformer[litert]' (to read the input name AI Hub's data is keyed by)", 2,
+         setup=both(hub(lambda w: w.copy(w.fixture("small_litert_export"), "m.tflite")), on_arm64_linux("ai_edge_litert"))),
     Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}'", "no AI Hub token (no client.ini)",
          "no AI Hub token: ", 2, setup=hub_config(None)),
     Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}'", "a client.ini without a token",

@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ....export.api import (CheckCase, CommandError, Protocol, Target, UsageError, for_service, load_manifest,
-                            read_check)
+from ....export.api import (CheckCase, CommandError, Protocol, Target, Unverifiable, UsageError, for_service,
+                            load_manifest, read_check)
 from ... import flags
 from ... import result as results
 from ..base import Platform, register
@@ -34,6 +34,7 @@ class Planned:
     record: dict
     target: Target
     compute_unit: str
+    input_name: str  # the artifact's, which keys the input data AI Hub runs it on
     cases: list[CheckCase]
     absent_why: str | None
     model: object = None    # qai_hub.Model once uploaded
@@ -72,7 +73,11 @@ def plan(paths: list[Path], units: list[str]) -> list[Planned]:
                              f"{elsewhere})")
         cases, absent_why = read_check(path, manifest.record["check"])
         unit = chosen.get(target.name, target.hosted[CLOUD].compute_units[0])
-        planned.append(Planned(path, manifest.record, target, unit, cases, absent_why))
+        try:
+            input_name = target.input_name(path)
+        except Unverifiable as e:  # its library reads the name from the file
+            raise UsageError(f"{path}: {e} (to read the input name AI Hub's data is keyed by)") from None
+        planned.append(Planned(path, manifest.record, target, unit, input_name, cases, absent_why))
     return planned
 
 
@@ -91,7 +96,7 @@ def upload(hub, planned: list[Planned], say: Callable[[str], None]) -> None:
         with hubs.answered(f"uploading {p.path.name}"):
             p.model = hub.upload_model(str(p.path))
             if p.cases:
-                p.dataset = hub.upload_dataset({p.target.input_name(p.path): [c.input for c in p.cases]},
+                p.dataset = hub.upload_dataset({p.input_name: [c.input for c in p.cases]},
                                                name=f"{p.path.name} check inputs")
 
 
