@@ -123,6 +123,8 @@ def run_job(hub, device: hubs.HubDevice, p: Planned, protocol: Protocol, timeout
     with hubs.answered(f"downloading the results of {where}", job=True):
         profile = job.download_profile()
         outputs = job.download_output_data() if p.dataset is not None else None
+    if not profile:  # asked for with profile=True: a finished job without one has nothing to measure
+        raise hubs.JobError(f"{where}: AI Hub returned no profile for the finished job ({job.url})")
     checked = profiles.check(p.cases, p.record["check"], p.absent_why, outputs)
     result = profiles.result(device=device, record=p.record, runtime=p.target.identity(p.record),
                              compute_unit=p.compute_unit, profile=profile, checked=checked, protocol=protocol,
