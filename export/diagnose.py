@@ -23,10 +23,6 @@ from .errors import Unverifiable
 from .parity import sqnr_db
 from .targets.base import TAPS, Target
 
-# Below this SQNR (dB) against eager a module's output diverges. fp32 backends only reorder
-# sums (measured 118-142 dB at every cut, XXS); fp16 storage alone costs ~60-70 dB; int8
-# convolutions ~35-40 dB (XXS, QDQ).
-MIN_SQNR = {"fp32": 80.0, "fp16": 40.0, "int8": 20.0}
 
 
 @dataclass

@@ -14,7 +14,8 @@ from pathlib import Path
 from . import manifest
 from .arguments import input_path, number
 from .console import Progress
-from .diagnose import MIN_SQNR, Diagnosis, diagnose, probe, table
+from .diagnose import Diagnosis, diagnose, probe, table
+from .parity import MIN_SQNR
 from .errors import CommandError, UsageError, UsageParser, run_cli
 from .inputs import parity_inputs
 from .request import ExportRequest
@@ -33,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the input: the parity photo (default) or the seeded random tensor")
     p.add_argument("--min-sqnr", type=number(float, 0, 300, unit="dB"), metavar="DB",
                    help="a module diverges below this SQNR against eager (default by precision: "
-                        + ", ".join(f"{k} {v:g} dB" for k, v in MIN_SQNR.items()) + ")")
+                        + ", ".join(f"{k} {v:g} dB" for k, v in MIN_SQNR.items()) + "; a target may set its own, docs/targets)")
     p.add_argument("--checkpoint", type=input_path, metavar="PATH",
                    help="the checkpoint the artifacts were exported from, if it moved (checked by sha256)")
     p.add_argument("--quiet", action="store_true", help="print only the table")
@@ -69,7 +70,7 @@ def run(artifacts: list[Path], image: str = "astronaut", min_sqnr: float | None 
         label = target.tag(request) + ("" if record["rewrites"] else "_naive")
         with progress.step(f"[{label}] {artifact.name}"):
             probed = probe(model, record["rewrites"], request, x)
-            tolerance = min_sqnr if min_sqnr is not None else MIN_SQNR[record["precision"]]
+            tolerance = min_sqnr if min_sqnr is not None else target.min_sqnr(record["precision"])
             diagnoses.append(diagnose(target, artifact, probed, label, tolerance))
     return table(probed, diagnoses), diagnoses
 

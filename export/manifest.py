@@ -189,6 +189,9 @@ def load(artifact: Path) -> Manifest:
     if not artifact.name.endswith(target.suffix):
         raise ManifestError(f"{artifact} does not fit its manifest, which describes a --target {target.name} "
                             f"artifact ({record['artifact']}, a {target.suffix}); pass the artifact it was written for")
+    damage = target.damaged(artifact, record)
+    if damage:
+        raise ManifestError(damage)
     digest = files.sha256(artifact)
     if digest != record["sha256"]:
         raise ManifestError(f"{artifact} does not match its manifest: sha256 {digest[:12]}... is not the exported "

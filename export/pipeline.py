@@ -119,7 +119,7 @@ def _diagnose(target: Target, model: torch.nn.Module, passes: tuple[str, ...], r
     label = target.tag(request)
     with progress.step(f"[{label}] per-module diagnosis"):
         probed = diagnose.probe(model, passes, request, image)
-        found = diagnose.diagnose(target, artifact, probed, label, diagnose.MIN_SQNR[request.precision])
+        found = diagnose.diagnose(target, artifact, probed, label, target.min_sqnr(request.precision))
     print(diagnose.table(probed, [found]), end="", file=sys.stderr)
     return found.first
 

@@ -22,7 +22,7 @@ import torch
 from ..console import library_chatter_hidden
 from ..errors import Unverifiable, UsageError
 from ..options import Options
-from ..parity import TOLERANCE, Tolerance
+from ..parity import MIN_SQNR, TOLERANCE, Tolerance
 
 if TYPE_CHECKING:  # both import this module: typing only
     from ..diagnose import Probe
@@ -70,9 +70,10 @@ class GuestBuild(Protocol):
 class Guest:
     """How this target's artifacts run on an aarch64 CPU under qemu: an aarch64 build of its runtime
     in a Debian userland with nothing of cloformer inside. Either a Python `loader` (a file defining
-    `load(path) -> (input shape, run)`, run by the guest's python3.11 with the aarch64 `wheels` of
-    the installed versions) or a native program made by `build`, which takes the same command line
-    as the Python guests (after the loader: MODEL OUTDIR MEASURED INPUT.bin...)."""
+    `load(path, backend) -> (input shape, run)`, run by the guest's python3.11 with the aarch64
+    `wheels` of the installed versions; backend: the manifest's) or a native program made by `build`,
+    which takes the same command line as the Python guests (after the backend: MODEL OUTDIR
+    MEASURED INPUT.bin...)."""
     distribution: str                          # whose version the results record
     loader: Traversable | None = None
     wheels: tuple[str, ...] = ()
@@ -138,6 +139,10 @@ class Target(ABC):
         """Parity tolerance of an artifact made with these settings (export/parity.py)."""
         return TOLERANCE[request.precision]
 
+    def min_sqnr(self, precision: str) -> float:
+        """Below this SQNR (dB) against eager a module's output diverges (cloformer-diagnose)."""
+        return MIN_SQNR[precision]
+
     def validate(self, request: ExportRequest) -> None:
         """Raise `UsageError` for settings this target cannot honour here (e.g. a missing SDK)."""
         missing = self.unavailable()
@@ -186,6 +191,11 @@ class Target(ABC):
         default each segment is exported alone with this target's recipe and run in its
         runtime; a target that can read values inside its artifact overrides this."""
         return PER_MODULE, per_module(self, artifact, probe)
+
+    def damaged(self, artifact: Path, record: dict) -> str | None:
+        """What is wrong with a part of a multi-file artifact that its manifest `record` describes (a
+        file missing, or one from another export), with the fix; None: nothing (its sha256 is checked next)."""
+        return None
 
     def input_name(self, path: Path) -> str:
         """The name of the artifact's input tensor, which a hosted-device service keys its input data by

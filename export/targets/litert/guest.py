@@ -4,7 +4,7 @@ python3.11. Nothing of cloformer is importable there: the arm64 platform's guest
 file and calls `load`."""
 
 
-def load(model: str):
+def load(model: str, backend=None):
     """(input shape, run): run takes the float32 input array and returns the logits."""
     from ai_edge_litert.interpreter import Interpreter
 

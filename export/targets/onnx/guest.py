@@ -3,7 +3,7 @@ aarch64 wheel on one thread, in the guest's python3.11. Nothing of cloformer is 
 the arm64 platform's guest_main.py loads this file and calls `load`."""
 
 
-def load(model: str):
+def load(model: str, backend=None):
     """(input shape, run): run takes the float32 input array and returns the logits."""
     import onnxruntime as ort
 

@@ -60,7 +60,7 @@ def count(land: userland.Userland, path: Path, m: Manifest, cases: list[CheckCas
           inferences: int, timeout: float) -> dict:
     """One artifact's result (raises `guest.GuestError` if the guest run fails)."""
     record = m.record
-    run = guest.run(land, cpu, m.target, path, [c.input for c in cases], inferences, timeout)
+    run = guest.run(land, cpu, m.target, m.record["backend"], path, [c.input for c in cases], inferences, timeout)
     outputs = iter(run.outputs)
     checked = {**run_check(cases, record["check"], lambda x: next(outputs)), "reference": reference}
     identity = {**m.target.identity(record), "version": land.versions[m.target.guest.distribution]}

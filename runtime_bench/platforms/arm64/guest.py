@@ -35,17 +35,17 @@ def _marks(path: Path) -> list[int]:
         return []
 
 
-def command(userland: Userland, cpu: str, target: Target) -> list[str]:
-    """The guest command that runs `target`'s artifacts, before the artifact's own arguments."""
+def command(userland: Userland, cpu: str, target: Target, backend: str | None) -> list[str]:
+    """The guest command that runs `target`'s artifacts made for `backend`, before the artifact's own arguments."""
     sysroot = userland.sysroot(cpu)
     if target.guest.loader is not None:
-        return [str(sysroot / "usr/bin/python3.11"), str(GUEST_MAIN), str(target.guest.loader)]
+        return [str(sysroot / "usr/bin/python3.11"), str(GUEST_MAIN), str(target.guest.loader), backend or "-"]
     return [str(sysroot / userland.programs[target.name])]
 
 
-def run(userland: Userland, cpu: str, target: Target, artifact: Path, inputs: list[np.ndarray], counted: int,
-        timeout: float) -> GuestRun:
-    """Run `artifact` on the emulated `cpu`: each input once (the outputs), then `counted` more
+def run(userland: Userland, cpu: str, target: Target, backend: str | None, artifact: Path, inputs: list[np.ndarray],
+        counted: int, timeout: float) -> GuestRun:
+    """Run `artifact` (made for `backend`) on the emulated `cpu`: each input once (the outputs), then `counted` more
     inferences on the first, each between two marks of the instruction counter."""
     sysroot = userland.sysroot(cpu)
     with tempfile.TemporaryDirectory(prefix="cloformer-arm64-") as tmp:
@@ -60,7 +60,7 @@ def run(userland: Userland, cpu: str, target: Target, artifact: Path, inputs: li
                # qemu passes its environment on: the guest gets none of the host's libraries
                "-U", "LD_LIBRARY_PATH", "-E", "PYTHONPATH=/opt/python", "-E", "PYTHONHASHSEED=0",
                "-E", "PYTHONDONTWRITEBYTECODE=1",
-               *command(userland, cpu, target), str(artifact.resolve()), str(work), str(counted), *map(str, files)]
+               *command(userland, cpu, target, backend), str(artifact.resolve()), str(work), str(counted), *map(str, files)]
         try:
             got = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=userland.env())
         except subprocess.TimeoutExpired:
