@@ -10,6 +10,6 @@ from .base import PASSES, REMOVES, Pass, apply, override, replace_modules, rewri
 
 # Each pass registers itself with @rewrite; import order is the canonical order (placement's fixes).
 from . import fold_batchnorm, groupnorm_as_mean, fold_norm_affine, local_qkv_slices  # noqa: E402,F401,I001
-from . import global_attention_bmm, separate_qkv, split_depthwise  # noqa: E402,F401,I001
+from . import global_attention_bmm, global_attention_conv, separate_qkv, split_depthwise  # noqa: E402,F401,I001
 
 __all__ = ["PASSES", "REMOVES", "Pass", "apply", "override", "replace_modules", "rewrite"]

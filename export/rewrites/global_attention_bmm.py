@@ -31,15 +31,21 @@ def _low_fre_attention(self, x: torch.Tensor, to_q: nn.Module, to_kv: nn.Module,
     return torch.bmm(v, attn.transpose(1, 2)).view(b, heads * d, h, w)
 
 
-@rewrite("global_attention_bmm", removes=("expand", "squeeze", "reshape (rank 5", "transpose (rank 5"))
-def global_attention_bmm(model: nn.Module) -> int:
+def replace_global_attention(model: nn.Module, method) -> int:
+    """Every global branch not yet rewritten computed by `method`, its 1/sqrt(d) scale folded into the q conv
+    (once: a second global-attention pass leaves a rewritten branch alone)."""
     rewritten = 0
     for attn in model.modules():
-        if isinstance(attn, EfficientAttention) and hasattr(attn, "global_q"):
+        if isinstance(attn, EfficientAttention) and hasattr(attn, "global_q") and "low_fre_attention" not in vars(attn):
             with torch.no_grad():
                 attn.global_q.weight.mul_(attn.scalor)
                 if attn.global_q.bias is not None:
                     attn.global_q.bias.mul_(attn.scalor)
-            override(attn, "low_fre_attention", _low_fre_attention)
+            override(attn, "low_fre_attention", method)
             rewritten += 1
     return rewritten
+
+
+@rewrite("global_attention_bmm", removes=("expand", "squeeze", "reshape (rank 5", "transpose (rank 5"))
+def global_attention_bmm(model: nn.Module) -> int:
+    return replace_global_attention(model, _low_fre_attention)

@@ -69,3 +69,13 @@ def test_separate_qkv(trained_like):
     separate = rewritten(trained_like, "local_qkv_slices", "separate_qkv")
     assert count(sliced, "split") == 12 and count(separate, "split") == 0 and count(separate, "slice") == 0
     assert count(separate, "conv2d") == count(sliced, "conv2d") + 12 * 4  # 2 convs -> 6 per local branch
+
+
+def test_global_attention_conv(trained_like):
+    def reshaped(nodes):  # elements of each tensor a view or reshape re-lays
+        return [n.args[0].meta["val"].numel() for n in nodes if any(op in str(n.target) for op in ("view", "reshape"))]
+    bmm = rewritten(trained_like, "local_qkv_slices", "global_attention_bmm")
+    conv = rewritten(trained_like, "local_qkv_slices", "global_attention_conv")
+    assert count(conv, "bmm") == count(conv, "matmul") == 0 and max_rank(conv) == 4
+    # the full-size q and outputs (56x56 pixels x 8 channels) are no longer reshaped: only the 7x7 pooled keys and values
+    assert max(reshaped(bmm)) == 56 * 56 * 8 and max(reshaped(conv)) == 7 * 7 * 16
