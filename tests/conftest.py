@@ -89,6 +89,41 @@ def small_litert_export(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def ncnn_export(tmp_path_factory):
+    return export(tmp_path_factory.mktemp("ncnn"), "--target", "ncnn")
+
+
+@pytest.fixture(scope="session")
+def mnn_export(tmp_path_factory):
+    return export(tmp_path_factory.mktemp("mnn"), "--target", "mnn")
+
+
+@pytest.fixture(scope="session")
+def small_ncnn_export(tmp_path_factory):
+    return export(tmp_path_factory.mktemp("ncnn64"), "--target", "ncnn", "--input-size", "64")
+
+
+@pytest.fixture(scope="session")
+def small_ncnn_fp16_export(tmp_path_factory):
+    return export(tmp_path_factory.mktemp("ncnn64_fp16"), "--target", "ncnn", "--input-size", "64", "--precision", "fp16")
+
+
+@pytest.fixture(scope="session")
+def small_mnn_export(tmp_path_factory):
+    return export(tmp_path_factory.mktemp("mnn64"), "--target", "mnn", "--input-size", "64")
+
+
+@pytest.fixture(scope="session")
+def small_mnn_fp16_export(tmp_path_factory):
+    return export(tmp_path_factory.mktemp("mnn64_fp16"), "--target", "mnn", "--input-size", "64", "--precision", "fp16")
+
+
+@pytest.fixture(scope="session")
+def small_mnn_int8_export(tmp_path_factory):
+    return export(tmp_path_factory.mktemp("mnn64_int8"), "--target", "mnn", "--input-size", "64", "--precision", "int8")
+
+
+@pytest.fixture(scope="session")
 def coreml_export(tmp_path_factory):
     return export(tmp_path_factory.mktemp("coreml"), "--target", "coreml")
 

@@ -58,11 +58,11 @@ def test_a_schema_breaking_result_is_named(tmp_path, capsys):
 
 
 @pytest.fixture
-def exports(onnx_export, executorch_export, litert_export, tmp_path):
+def exports(onnx_export, executorch_export, litert_export, ncnn_export, mnn_export, tmp_path):
     """The session's XXS exports where `all` looks for them (so it exports nothing itself)."""
     folder = tmp_path / "exports"
     folder.mkdir()
-    for path, _ in (onnx_export, executorch_export, litert_export):
+    for path, _ in (onnx_export, executorch_export, litert_export, ncnn_export, mnn_export):
         for f in (path, path.with_name(path.name + ".json")):
             (folder / f.name).symlink_to(f)
     return folder
@@ -76,7 +76,8 @@ def test_all_runs_host_and_devices_then_merges(exports, fake_adb, tmp_path, caps
                  "--iterations", "2", "--output", str(tmp_path / "results"),
                  "--comparison", str(tmp_path / "cmp")]) == 0
     out = capsys.readouterr().out
-    for runtime in ("torch | eager", "onnxruntime | CPUExecutionProvider", "executorch | xnnpack", "litert | xnnpack"):
+    for runtime in ("torch | eager", "onnxruntime | CPUExecutionProvider", "executorch | xnnpack", "litert | xnnpack",
+                    "ncnn | cpu", "mnn | cpu"):
         assert f"(host) | cloformer_xxs | 224x224 | {runtime} |" in out
     assert out.count("| Pixel 8 (android) |") == 3  # the .onnx, .tflite and .pte on the phone
     assert "| iPhone15,2 (ios) | cloformer_xxs | 224x224 | coreml | all |" in out
@@ -89,7 +90,7 @@ def test_all_without_devices_says_what_it_skipped(exports, tmp_path, capsys, mon
                  "--output", str(tmp_path / "results"), "--comparison", str(tmp_path / "cmp")]) == 0
     out = capsys.readouterr().out
     assert "skipped android: adb not found on PATH" in out and "skipped ios: no --ios-results DIR" in out
-    assert out.count("(host) | cloformer_xxs |") == 4
+    assert out.count("(host) | cloformer_xxs |") == 6
 
 
 @pytest.mark.parametrize("manifest, field", [

@@ -76,6 +76,28 @@ def test_every_artifact_is_checked_and_counted_on_arm64(counted):
 
 
 @arm64
+def test_ncnn_and_mnn_check_on_arm64_at_each_precision(small_ncnn_export, small_ncnn_fp16_export, small_mnn_export,
+                                                        small_mnn_fp16_export, small_mnn_int8_export, tmp_path, capsys):
+    """ncnn and MNN run from their aarch64 wheels with the manifest's runtime options: fp16 computes in
+    fp16 on the A76 (fewer instructions than fp32, within the fp16 check), MNN int8 within its tolerance."""
+    out = tmp_path
+    artifacts = [e[0] for e in (small_ncnn_export, small_ncnn_fp16_export, small_mnn_export, small_mnn_fp16_export,
+                                small_mnn_int8_export)]
+    code, said, err = bench(capsys, *artifacts, "--output", out / "results")
+    assert code == 0, err
+    loaded = {(r["runtime"]["name"], r["precision"]): r for r in map(results.load, (out / "results").glob("*.json"))}
+    assert sorted(loaded) == [("mnn", "fp16"), ("mnn", "fp32"), ("mnn", "int8"), ("ncnn", "fp16"), ("ncnn", "fp32")]
+    for (runtime, precision), r in loaded.items():
+        assert r["check"]["status"] == "pass" and r["valid"], r["check"]
+        assert r["runtime"]["version"] == metadata.version({"ncnn": "ncnn", "mnn": "MNN"}[runtime])
+        assert r["runtime"]["backend"] == ("cpu-fp16" if precision == "fp16" else "cpu")
+    for runtime in ("ncnn", "mnn"):  # the A76 has fp16 arithmetic: the runtime options reached the guest
+        fp16, fp32 = (loaded[runtime, p]["instructions"]["per_inference"] for p in ("fp16", "fp32"))
+        assert fp16 < 0.85 * fp32, (runtime, fp16, fp32)
+    assert said.count("check pass") == 5
+
+
+@arm64
 def test_compare_puts_instructions_in_their_own_table_with_ratios(counted, tmp_path):
     files, _ = counted
     table, written = compare(files, tmp_path)
@@ -141,7 +163,7 @@ def test_an_artifact_without_an_arm64_runtime_is_refused_before_anything_runs(sm
     code, _, err = bench(capsys, small_coreml_export[0], "--output", tmp_path)
     assert code == 2 and err.strip() == (f"cloformer-bench: error: {small_coreml_export[0]}: --target coreml does not run on an "
                                          "ARM64 CPU here; cloformer-bench arm64 runs --target onnx (.onnx), "
-                                         "litert (.tflite), executorch (.pte: xnnpack, portable)")
+                                         "litert (.tflite), ncnn (.ncnn), mnn (.mnn), executorch (.pte: xnnpack, portable)")
 
 
 def test_a_missing_artifact_is_a_usage_error(tmp_path, capsys):
