@@ -156,6 +156,11 @@ class Bar:
               flush=True)
 
 
+def _eager_key(record: dict) -> tuple:
+    _, _, h, w = record["input_shape"]
+    return record["model"], json.dumps(record["weights"], sort_keys=True), h, w
+
+
 def evaluate(artifacts: list[Path], data: Path, limit: int | None = None, checkpoint: Path | None = None,
              quiet: bool = False, say: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> dict:
     """Every artifact and its eager model on the images; the report (JSON-ready)."""
@@ -165,6 +170,11 @@ def evaluate(artifacts: list[Path], data: Path, limit: int | None = None, checkp
         if (m.record["num_classes"], m.record.get("labels")) != (first["num_classes"], first.get("labels")):
             raise UsageError(f"{m.artifact.name} has other classes than {manifests[0].artifact.name}; evaluate "
                              "artifacts of one model together")
+    models = {}  # one eager model per (model, weights, size), evaluated once; a missing checkpoint refused before any work
+    for m in manifests:
+        key = _eager_key(m.record)
+        if key not in models:
+            models[key] = eager_model(m.record, m.artifact, checkpoint)
     folders = class_folders(data, first["num_classes"], first.get("labels"))
     images = read_images(folders, limit)
     if not images.pixels:
@@ -172,13 +182,13 @@ def evaluate(artifacts: list[Path], data: Path, limit: int | None = None, checkp
                          "unreadable files); pass a folder of image files per class")
     if images.skipped:
         say(f"skipped {images.skipped} unreadable file(s) (first: {images.first_skipped})")
-    rows, eagers = [], {}  # one eager model per (model, weights, size), evaluated once
+    rows, eagers = [], {}
     for m in manifests:
         _, _, h, w = m.record["input_shape"]
         inputs = torch.cat([preprocess(p, h, w) for p in images.pixels])
-        key = (m.record["model"], json.dumps(m.record["weights"], sort_keys=True), h, w)
+        key = _eager_key(m.record)
         if key not in eagers:
-            model = eager_model(m.record, m.artifact, checkpoint)
+            model = models[key]
             with torch.no_grad():
                 logits = torch.cat([model(inputs[i:i + BATCH]) for i in range(0, len(inputs), BATCH)]).numpy()
             rows.append({"artifact": f"eager fp32 ({m.record['model']} {h}x{w})", "target": "torch",
