@@ -105,6 +105,16 @@ def truncated(w: Work) -> None:
     path.write_bytes(path.read_bytes()[:1000])
 
 
+def truncated_mnn(w: Work) -> None:
+    path = w.copy(w.fixture("small_mnn_export"), "cut.mnn")
+    path.write_bytes(path.read_bytes()[:1000])
+
+
+def mixed_ncnn(w: Work) -> None:
+    path = w.copy(w.fixture("small_ncnn_export"), "mixed.ncnn") / "model.ncnn.bin"
+    path.write_bytes(np.random.default_rng(1).bytes(path.stat().st_size))  # other weights, the same layers
+
+
 def manifest_edit(name: str, edit: Callable[[dict], None], bundle: bool = True):
     def setup(w: Work) -> None:
         w.copy(w.fixture("small_onnx_export"), name, bundle)
@@ -367,9 +377,26 @@ CASES = [
          "litert parity failed: max abs diff", 1, setup=trained_and_calibration),
     Case(EXPORT, "cloformer-export --target onnx --input-size 32 --precision fp16 --min-sqnr 99",
          "fidelity below --min-sqnr", "onnx fp16 fidelity: SQNR 61.9 dB is below --min-sqnr 99; no artifact written", 1),
+    Case(EXPORT, f"cloformer-export --target ncnn --no-rewrite {SMALL}", "an op ncnn has no layer for (the model as written)",
+         "ncnn export: ncnn has no layer for torch.unbind x24 (the deploy-form pass local_qkv_slices removes it)", 1),
+    Case(EXPORT, "cloformer-export --target ncnn --precision int8", "int8 without ncnn's calibration tools",
+         "--precision int8 is not available for --target ncnn: ncnn int8 needs ncnn's calibration tools (ncnn2table, "
+         "ncnn2int8), which neither the ncnn nor the pnnx wheel ships (nor Debian); it takes fp32, fp16", 2),
+    Case(EXPORT, "cloformer-export --target ncnn --batch 2", "a batch for a runtime without one",
+         "--target ncnn runs one image per call (ncnn's Mat has no batch axis), not --batch 2; pass --batch 1", 2),
+    Case(EXPORT, "cloformer-export --target mnn --precision int8 --calibration-dir notes", "no calibration images",
+         "--calibration-dir notes has 0 readable image(s)", 2, setup=lambda w: (w.dir / "notes").mkdir()),
     # the readers: an artifact and the manifest beside it
     Case(READERS, "cloformer-bench host cut.onnx", "a truncated artifact, its manifest beside it",
          "cut.onnx does not match its manifest: sha256", 2, setup=truncated),
+    Case(READERS, "cloformer-bench host nobin.ncnn", "an ncnn param without its bin",
+         "nobin.ncnn lacks model.ncnn.bin (an ncnn model is the param and its bin together); re-export it", 2,
+         setup=lambda w: (w.copy(w.fixture("small_ncnn_export"), "nobin.ncnn") / "model.ncnn.bin").unlink()),
+    Case(READERS, "cloformer-bench host mixed.ncnn", "an ncnn bin from another export",
+         "mixed.ncnn/model.ncnn.bin is not the one exported with cloformer_xxs_64x64_ncnn_fp32.ncnn (sha256 differs): "
+         "its param and bin come from different exports; re-export it", 2, setup=mixed_ncnn),
+    Case(READERS, "cloformer-bench host cut.mnn", "a truncated .mnn",
+         "cut.mnn does not match its manifest: sha256", 2, setup=truncated_mnn),
     Case(READERS, "cloformer-diagnose damaged.mlpackage", "8 bytes of weight.bin zeroed",
          "damaged.mlpackage does not match its manifest: sha256", 2, setup=damaged_coreml),
     Case(READERS, "cloformer-bench host notarget.onnx", "a manifest without target",
