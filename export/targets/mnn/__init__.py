@@ -48,7 +48,7 @@ MOVES_DATA = frozenset({"ConvertTensor", "Permute", "Transpose", "Reshape", "Sli
                         "Concat", "Squeeze", "Unsqueeze", "Flatten", "Gather", "GatherV2", "Tile", "Pad"})
 FREE = frozenset({"Input", "Const", "Shape", "Rank", "Size"})  # constants and shape arithmetic
 PATH = "MNN CPU compute kernels (data-movement ops off)"
-TOOL_TIMEOUT = 1800  # s: mnnquant calibrates XXS 224² on 36 images in about TODO s here
+TOOL_TIMEOUT = 1800  # s: the whole int8 export of XXS 224² (36 images) took 17 s here
 
 
 def _tool(name: str, args: list[str], target: Path, what: str) -> None:
