@@ -21,18 +21,30 @@ class GuestError(Exception):
     """The guest run failed: the reason, in one line."""
 
 
+CLASSES = ("simd", "simd_mem", "mem")  # count_insns.c's classes after the total; "other" is the rest
+
+
 @dataclass(frozen=True)
 class GuestRun:
-    outputs: list[np.ndarray]  # one per input, flat float32
-    load: int                  # instructions from process start to the loaded model
-    counted: list[int]         # instructions of each counted inference
+    outputs: list[np.ndarray]    # one per input, flat float32
+    load: int                    # instructions from process start to the loaded model
+    counted: list[int]           # instructions of each counted inference
+    classes: list[dict[str, int]]  # each counted inference's by class: simd, simd_mem, mem, other
 
 
-def _marks(path: Path) -> list[int]:
+def _marks(path: Path) -> list[list[int]]:
+    """Each mark's running counts: the total, then one per class."""
     try:
-        return [int(line.split()[1]) for line in path.read_text().splitlines() if line.startswith("mark ")]
-    except (OSError, ValueError, IndexError):
+        marks = [[int(n) for n in line.split()[1:]] for line in path.read_text().splitlines()
+                 if line.startswith("mark ")]
+    except (OSError, ValueError):
         return []
+    return marks if all(len(m) == 1 + len(CLASSES) for m in marks) else []
+
+
+def _between(start: list[int], end: list[int]) -> dict[str, int]:
+    counts = dict(zip(CLASSES, (b - a for a, b in zip(start[1:], end[1:]))))
+    return {**counts, "other": end[0] - start[0] - sum(counts.values())}
 
 
 def command(userland: Userland, cpu: str, target: Target, backend: str | None) -> list[str]:
@@ -77,4 +89,6 @@ def run(userland: Userland, cpu: str, target: Target, backend: str | None, artif
         marks = _marks(counts)
     if len(marks) != 1 + 2 * counted:
         raise GuestError(f"the instruction counter recorded {len(marks)} marks, expected {1 + 2 * counted}")
-    return GuestRun(outputs, marks[0], [marks[i + 1] - marks[i] for i in range(1, len(marks), 2)])
+    pairs = [(marks[i], marks[i + 1]) for i in range(1, len(marks), 2)]
+    return GuestRun(outputs, marks[0][0], [end[0] - start[0] for start, end in pairs],
+                    [_between(start, end) for start, end in pairs])

@@ -53,6 +53,10 @@ class Cpu:
 CPUS = {
     "cortex-a76": Cpu("cortex-a76", 0x414FD0B1,
                       "Arm Cortex-A76, the big core of Snapdragon 855-888-era phones: ARMv8.2-A, dotprod, fp16"),
+    # BCM2711's core (Raspberry Pi 4), r0p3, as its /proc/cpuinfo reports it.
+    "cortex-a72": Cpu("cortex-a72", 0x410FD083,
+                      "Arm Cortex-A72, the Raspberry Pi 4's core and 2016-era phones' big core: ARMv8.0-A, "
+                      "no fp16 arithmetic, no dotprod"),
     # QEMU's max CPU (its own MIDR, implementer 0: no real core) as Cortex-X2/A710-era phone cores have it:
     # SVE at 128 bits, and no SME, on which XNNPACK's int8 outputs are wrong under QEMU 7.2 (SQNR -1 dB).
     "armv9": Cpu("max,sve-default-vector-length=16,sme=off", 0x000F0510,
