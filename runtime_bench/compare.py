@@ -20,14 +20,17 @@ COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "threa
 # Counted runs (instructions under emulation), never a latency, in a table of their own.
 # ratio_X: this row's instructions / those of the matching X row (the fewest, if several match).
 COUNTED_COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "form", "instructions_M",
-                   "ratio_fp32", "ratio_reference", "ratio_naive", "load_M", "check", "valid", "rewrites")
+                   "estimate_ms", "estimate_band_ms", "estimated_on", "transfer", "ratio_fp32", "ratio_reference",
+                   "ratio_naive", "load_M", "check", "valid", "rewrites")
 
 
 def counted_legend() -> str:
     return ("Guest instructions per inference under emulation (not a latency). ratio_X: this row's "
             f"instructions / the matching X row's: same device, model and input; fp32: same runtime, backend "
             f"and form; reference: {reference_runtime()}, same precision and form; naive: same runtime, backend and "
-            "precision.\n")
+            "precision. estimate_ms: milliseconds on a real core estimated from the counts by a calibration against "
+            "published latencies (band: where its left-out nets fell; transfer: whether the calibration is known "
+            "to hold for the runtime), never a measured latency.\n")
 
 
 def _device(r: dict) -> str:
@@ -75,6 +78,13 @@ def _form(r: dict) -> str:
     return "naive" if not r["instructions"]["rewrites"] else "deploy"
 
 
+def _estimate(e: dict | None) -> dict:
+    if e is None:
+        return dict.fromkeys(("estimate_ms", "estimate_band_ms", "estimated_on", "transfer"), "")
+    return {"estimate_ms": f"{e['ms']:.1f}", "estimate_band_ms": f"{e['low_ms']:.1f}-{e['high_ms']:.1f}",
+            "estimated_on": e["reference"], "transfer": e["transfer"].split(":")[0]}
+
+
 def counted_rows(loaded: list[dict]) -> list[dict]:
     """The counted runs' table: instructions and their ratios to fp32, the reference runtime and the naive form."""
     def fields(o: dict) -> dict:
@@ -98,7 +108,8 @@ def counted_rows(loaded: list[dict]) -> list[dict]:
         rows.append({
             "device": _device(r), "model": r["model"], "input": results.input_label(r), "runtime": r["runtime"]["name"],
             "backend": r["runtime"]["backend"], "precision": r["precision"], "form": _form(r),
-            "instructions_M": f"{ins['per_inference'] / 1e6:.1f}", "ratio_fp32": ratio(r, precision="fp32"),
+            "instructions_M": f"{ins['per_inference'] / 1e6:.1f}", **_estimate(r.get("estimate")),
+            "ratio_fp32": ratio(r, precision="fp32"),
             "ratio_reference": ratio(r, runtime=reference_runtime(), backend=None), "ratio_naive": ratio(r, form="naive"),
             "load_M": f"{ins['load'] / 1e6:.0f}", "check": _check(r),
             "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
@@ -184,6 +195,36 @@ def _plots(loaded: list[dict], output: Path) -> list[Path]:
         fig.tight_layout()
         written.append(_save(fig, output / "sustained.png"))
         plt.close(fig)
+    return written
+
+
+def _estimate_plot(counted: list[dict], output: Path) -> list[Path]:
+    """The estimated milliseconds of the counted runs that carry one, each with its band as a whisker."""
+    estimated = [r for r in counted if r.get("estimate")]
+    if not estimated:
+        return []
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [f"{r['model']} {results.input_label(r)} {r['runtime']['name']} {r['runtime']['backend']} {r['precision']}"
+              for r in estimated]
+    ms = [r["estimate"]["ms"] for r in estimated]
+    low = [m - r["estimate"]["low_ms"] for m, r in zip(ms, estimated)]
+    high = [r["estimate"]["high_ms"] - m for m, r in zip(ms, estimated)]
+    fig, ax = plt.subplots(figsize=(8, 1.2 + 0.35 * len(estimated)))
+    bars = ax.barh(range(len(estimated)), ms, xerr=[low, high], capsize=3, color="tab:gray")
+    for bar, r in zip(bars, estimated):
+        if not r["estimate"]["transfer"].startswith("measured"):
+            bar.set_hatch("//")
+    ax.set_yticks(range(len(estimated)), labels, fontsize=7)
+    ax.invert_yaxis()
+    references = sorted({r["estimate"]["reference"] for r in estimated})
+    ax.set_xlabel(f"estimated ms on {'; '.join(references)}\n(whisker: the calibration's band)", fontsize=8)
+    ax.set_title("Estimated from counted instructions, not measured\n(hatched: transfer to the runtime unverified)",
+                 fontsize=9)
+    fig.tight_layout()
+    written = [_save(fig, output / "estimates.png")]
+    plt.close(fig)
     return written
 
 
@@ -289,6 +330,7 @@ def compare(paths: list[Path], output: Path, flag: str = "--output") -> tuple[st
         tmp.mkdir()
         written = [_write(tmp / name, text) for name, text in {"table.md": table, **texts}.items()]
         written += _plots(loaded, tmp)
+        written += _estimate_plot(counted_runs, tmp)
         _put_in_place(tmp, folder, output, flag)
     for line in skipped:
         print(line, file=sys.stderr)

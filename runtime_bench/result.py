@@ -116,13 +116,16 @@ def new(*, load_ms: float, measured: dict, memory: dict, extra: dict | None = No
     return validate(result, "new result")
 
 
-def counted(*, instructions: dict, **context) -> dict:
-    """A counted run's result (instructions under qemu: `instructions` in the schema), never a latency;
-    the protocol says how many inferences ran uncounted (warmup) and counted (iterations)."""
+def counted(*, instructions: dict, estimate: dict | None = None, **context) -> dict:
+    """A counted run's result (instructions under qemu: `instructions` in the schema), never a latency
+    (a calibration's `estimate` of one sits in its own field); the protocol says how many inferences
+    ran uncounted (warmup) and counted (iterations)."""
     failed = [CHECK_FAILED + context["check"]["reason"]] if context["check"]["status"] == "fail" else []
     result = _base(**context, reasons=failed) | {
         "load_ms": None, "first_ms": None, "latencies_ms": [], "stats": None,
         "memory": {"peak_rss_mb": None, "pss_mb": None}, "sustained": None, "instructions": instructions}
+    if estimate is not None:
+        result["estimate"] = estimate
     return validate(result, "new result")
 
 

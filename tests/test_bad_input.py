@@ -32,6 +32,7 @@ from cloformer.models import create_model
 from cloformer.models import fashion_mnist as fashion
 from cloformer.runtime_bench import cli as bench_cli
 from cloformer.runtime_bench import evaluate
+from cloformer.runtime_bench.platforms.arm64 import calibration
 
 from .conftest import ROOT, WEIGHTS, make_result
 from .runtime_bench.platforms.aihub_server import S23, S24, phones
@@ -188,6 +189,14 @@ def on_arm64_linux(*modules: str):
         real = importlib.util.find_spec
         w.monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in modules else real(name, *a))
         w.monkeypatch.setattr(platform, "machine", lambda: "aarch64")
+    return setup
+
+
+def calibration_copy(name: str, cpu: str, cut: int | None = None):
+    """The committed calibration of `cpu` copied here (its first `cut` characters only, if given)."""
+    def setup(w: Work) -> None:
+        text = calibration.committed(cpu).read_text()
+        (w.dir / name).write_text(text[:cut] if cut else text)
     return setup
 
 
@@ -499,6 +508,34 @@ CASES = [
     Case(BENCH, f"cloformer-bench arm64 {SMALL_ONNX}", "no check bundle beside the artifact (accepted)",
          "", 0, "the result, whose check.reference is eager", setup=onnx(bundle=False),
          new=("results", "results/*.json"), needs="arm64"),
+    # cloformer-bench arm64's estimates and arm64-calibrate (refused before the userland is prepared)
+    Case(BENCH, "cloformer-bench arm64 m.onnx --cpu m1", "an unknown emulated CPU",
+         "argument --cpu: invalid choice: 'm1' (choose from 'cortex-a76', 'cortex-a72', 'armv9')", 2),
+    Case(BENCH, "cloformer-bench arm64 m.onnx --calibration a72.json", "a calibration made on another CPU",
+         "calibration a72.json was made on emulated cortex-a72, not --cpu cortex-a76: its instruction costs are that "
+         "core's; pass --cpu cortex-a72 or a calibration of cortex-a76", 2,
+         setup=both(onnx("m.onnx"), calibration_copy("a72.json", "cortex-a72"))),
+    Case(BENCH, "cloformer-bench arm64 m.onnx --calibration cut.json", "a damaged calibration (cut short)",
+         "calibration cut.json cannot be read (", 2,
+         setup=both(onnx("m.onnx"), calibration_copy("cut.json", "cortex-a76", cut=400))),
+    Case(BENCH, "cloformer-bench arm64 m.onnx --calibration raspberry-pi-4", "a reference device of another core",
+         "--calibration raspberry-pi-4: no calibration of emulated cortex-a76 against raspberry-pi-4 is committed; "
+         "those of cortex-a76: raspberry-pi-5, oneplus-7t", 2, setup=onnx("m.onnx")),
+    Case(BENCH, "cloformer-bench arm64 m.onnx --calibration pixel9", "neither a file nor a reference device",
+         "--calibration pixel9 is neither a calibration file nor a reference device (raspberry-pi-5, raspberry-pi-4, "
+         "oneplus-7t); pass one, or none", 2, setup=onnx("m.onnx")),
+    Case(BENCH, "cloformer-bench arm64-calibrate --reference raspberry-pi-4 --output c.json",
+         "published figures of another core than --cpu", "--reference raspberry-pi-4: no published latencies on a "
+         "cortex-a76 core; for --cpu cortex-a76 choose one of: raspberry-pi-5, oneplus-7t", 2),
+    Case(BENCH, "cloformer-bench arm64-calibrate --nets lenet5,resnet18 --output c.json", "an unknown net",
+         "--nets: lenet5 is not a reference net with a published figure on raspberry-pi-5; choose from: squeezenet,", 2),
+    Case(BENCH, "cloformer-bench arm64-calibrate --nets resnet18,resnet18 --output c.json", "one net (no leave-one-out)",
+         "--nets: a calibration needs at least 2 different nets (leave-one-out), got 1", 2),
+    Case(BENCH, "cloformer-bench arm64-calibrate --output c.json", "an output file that exists",
+         "argument --output: c.json already exists; choose another file", 2, "c.json as it was",
+         setup=a_file("c.json", "{}\n")),
+    Case(BENCH, "cloformer-bench arm64-calibrate --output c.json --timeout nan", "a timeout that is not a number",
+         "argument --timeout: nan is not a finite number", 2),
     # cloformer-bench aihub (a local AI Hub stands in for the service)
     Case(BENCH, f"cloformer-bench aihub m.onnx --device '{S24}'", "the qai-hub client is not installed",
          "cloformer-bench aihub needs Qualcomm's qai-hub client, not installed here: pip install 'cloformer[aihub]'", 2,

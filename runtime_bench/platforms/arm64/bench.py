@@ -10,9 +10,10 @@ from pathlib import Path
 import torch
 
 from ....export.api import (CheckCase, Manifest, Protocol, UsageError, eager_model, load_manifest, parity_inputs,
-                            read_check, run_check)
+                            random_input, read_check, run_check)
 from ... import result as results
 from . import guest, userland
+from .calibration import Calibration, features
 
 TOOL = "cloformer-bench arm64"
 KIND = "emulated"
@@ -57,25 +58,45 @@ def device(land: userland.Userland, cpu: str) -> dict:
 
 
 def count(land: userland.Userland, path: Path, m: Manifest, cases: list[CheckCase], reference: str, cpu: str,
-          inferences: int, timeout: float) -> dict:
-    """One artifact's result (raises `guest.GuestError` if the guest run fails)."""
+          inferences: int, timeout: float, calibration: Calibration | None = None) -> dict:
+    """One artifact's result, with the calibration's estimate when there is one (raises
+    `guest.GuestError` if the guest run fails)."""
     record = m.record
     run = guest.run(land, cpu, m.target, m.record["backend"], path, [c.input for c in cases], inferences, timeout)
     outputs = iter(run.outputs)
     checked = {**run_check(cases, record["check"], lambda x: next(outputs)), "reference": reference}
     identity = {**m.target.identity(record), "version": land.versions[m.target.guest.distribution]}
+    per_inference = int(statistics.median(run.counted))
+    typical = min(range(len(run.counted)), key=lambda i: abs(run.counted[i] - per_inference))
+    estimate = None
+    if calibration is not None:
+        terms = dict(run.classes[typical])
+        if calibration.spill_elements is not None:
+            _, _, h, w = record["input_shape"]
+            terms |= features.measure(eager_model(record, path), random_input(h, w), calibration.spill_elements)
+        estimate = calibration.estimate(m.target.name, terms)
     return results.counted(
         tool=TOOL, device=device(land, cpu), runtime={**identity, "threads": 1}, model=record["model"],
         artifact={"path": str(path), "sha256": record["sha256"]}, input_shape=record["input_shape"],
         precision=record["precision"], protocol=Protocol(warmup=len(cases), rounds=1, iterations=inferences),
-        check=checked, instructions={
-            "per_inference": int(statistics.median(run.counted)), "counted": run.counted, "load": run.load,
+        check=checked, estimate=estimate, instructions={
+            "per_inference": per_inference, "counted": run.counted, "load": run.load,
+            "classes": run.classes[typical],
             "counter": f"{land.emulator} TCG plugin (count_insns.c), one guest thread",
             "rewrites": record.get("rewrites") or []})
 
 
+def said_estimate(estimate: dict | None) -> str:
+    """The printout's estimate: milliseconds, band, core and whether the calibration holds for the runtime."""
+    if estimate is None:
+        return ""
+    transfer = "" if estimate["transfer"].startswith("measured") else "; transfer to this runtime unverified"
+    return (f"; estimated {estimate['ms']:.1f} ms ({estimate['low_ms']:.1f}-{estimate['high_ms']:.1f}) on "
+            f"{estimate['reference']}{transfer}")
+
+
 def run(paths: list[Path], cpu: str, inferences: int, timeout: float, output: Path,
-        say: Callable[[str], None] = print) -> tuple[list[Path], list[str]]:
+        calibration: Calibration | None = None, say: Callable[[str], None] = print) -> tuple[list[Path], list[str]]:
     """Every artifact checked first (a bad one stops the run before the long part), then each
     counted in turn; returns the result files and the failures (each also said)."""
     subjects = [(path, _manifest(path)) for path in paths]
@@ -84,7 +105,7 @@ def run(paths: list[Path], cpu: str, inferences: int, timeout: float, output: Pa
     written, failures = [], []
     for path, m, cases, reference in subjects:
         try:
-            result = count(land, path, m, cases, reference, cpu, inferences, timeout)
+            result = count(land, path, m, cases, reference, cpu, inferences, timeout, calibration)
         except guest.GuestError as e:
             failures.append(f"{path}: {e}")
             say(f"failed {path.name} on emulated {cpu}: {e}")
@@ -95,6 +116,6 @@ def run(paths: list[Path], cpu: str, inferences: int, timeout: float, output: Pa
         against = "" if reference == "bundle" else " (against the eager model: no check bundle)"
         say(f"{result['model']} {result['runtime']['name']} ({result['runtime']['backend']}, {result['precision']}) on "
             f"emulated {cpu}: check {check['status']}{against}, {ins['per_inference'] / 1e6:.1f} M instructions per "
-            f"inference -> {file}{flag}")
+            f"inference{said_estimate(result.get('estimate'))} -> {file}{flag}")
         written.append(file)
     return written, failures
