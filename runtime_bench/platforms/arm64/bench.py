@@ -72,8 +72,8 @@ def count(land: userland.Userland, path: Path, m: Manifest, cases: list[CheckCas
     if calibration is not None:
         terms = dict(run.classes[typical])
         if calibration.spill_elements is not None:
-            _, _, h, w = record["input_shape"]
-            terms |= features.measure(eager_model(record, path), random_input(h, w), calibration.spill_elements)
+            b, _, h, w = record["input_shape"]  # the count is of one call: the whole batch
+            terms |= features.measure(eager_model(record, path), random_input(h, w, b), calibration.spill_elements)
         estimate = calibration.estimate(m.target.name, terms)
     return results.counted(
         tool=TOOL, device=device(land, cpu), runtime={**identity, "threads": 1}, model=record["model"],

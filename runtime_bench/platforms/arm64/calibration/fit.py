@@ -85,10 +85,7 @@ def summary(errors: Mapping[str, float]) -> dict[str, float]:
     return {"median_abs": statistics.median(absolute), "worst_abs": max(absolute)}
 
 
-def choose(counts: Mapping[str, Mapping[str, int]], ms: Mapping[str, float]) -> str:
-    """The model whose worst leave-one-out error is lowest (the band of its estimates is the narrowest),
-    then the lowest median; ties go to the model listed first, the simpler."""
-    def score(model: str) -> tuple[float, float]:
-        s = summary(leave_one_out(model, counts, ms))
-        return round(s["worst_abs"], 4), round(s["median_abs"], 4)
-    return min(MODELS, key=score)
+def choose(judged: Mapping[str, Mapping[str, float]]) -> str:
+    """Of the models' leave-one-out summaries (`summary`), the model whose worst error is lowest (the band
+    of its estimates is the narrowest), then the lowest median; ties go to the model listed first, the simpler."""
+    return min(judged, key=lambda model: (round(judged[model]["worst_abs"], 4), round(judged[model]["median_abs"], 4)))

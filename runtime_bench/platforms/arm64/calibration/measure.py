@@ -97,7 +97,7 @@ def calibrate(cpu: str, reference: str, names: list[str], timeout: float, comman
         errors = fit.leave_one_out(model, counts, ms)
         held = fit.coverage(model, counts, ms)
         judged[model] = {**fit.summary(errors), "band_held": sum(held.values()) / len(held)}
-    chosen = fit.choose(counts, ms)
+    chosen = fit.choose(judged)
     errors = fit.leave_one_out(chosen, counts, ms)
     return {
         "format": FORMAT,
