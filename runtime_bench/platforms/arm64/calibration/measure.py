@@ -92,13 +92,13 @@ def calibrate(cpu: str, reference: str, names: list[str], timeout: float, comman
         say(f"{name} ({REFERENCES[name].input_size}²) on emulated {cpu}: "
             f"{sum(counts[name][c] for c in fit.CLASSES) / 1e6:.1f} M instructions; published {ref['ms'][name]:g} ms")
     ms = {name: ref["ms"][name] for name in names}
-    judged = {}
+    judged, left_out = {}, {}
     for model in fit.MODELS:
-        errors = fit.leave_one_out(model, counts, ms)
+        left_out[model] = fit.leave_one_out(model, counts, ms)
         held = fit.coverage(model, counts, ms)
-        judged[model] = {**fit.summary(errors), "band_held": sum(held.values()) / len(held)}
+        judged[model] = {**fit.summary(left_out[model]), "band_held": sum(held.values()) / len(held)}
     chosen = fit.choose(judged)
-    errors = fit.leave_one_out(chosen, counts, ms)
+    errors = left_out[chosen]
     return {
         "format": FORMAT,
         "name": f"{runtime} on {ref['device']}, {len(names)} nets",
