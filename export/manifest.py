@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import jsonschema
 import torch
 
-from ..models import CONFIGS, ModelError, create_model
+from ..models import ModelError, create_model, is_reference, list_models, model_config
 from . import contracts, files
 from .errors import ManifestError, Unverifiable, UsageError, shortened
 from .inputs import preprocessing
@@ -85,7 +85,8 @@ def describe(request: ExportRequest, target: Target, artifact: Path, name: str, 
     return {
         "schema_version": SCHEMA_VERSION,
         "model": request.model,
-        "config": CONFIGS[request.model].to_dict(),
+        "config": model_config(request.model),
+        **({"reference": True} if is_reference(request.model) else {}),
         "num_classes": request.num_classes,
         "weights": weights,
         "artifact": name,
@@ -141,9 +142,12 @@ def validate(record: dict, source: object) -> tuple[Target, Options]:
     if target is None:
         raise _fail(source, "target", f"{record['target']!r} is not a target of this cloformer "
                     f"({', '.join(TARGETS)}); re-export the artifact")
-    if record["model"] not in CONFIGS:
-        raise _fail(source, "model", f"{record['model']!r} is not a registered model ({', '.join(CONFIGS)})")
-    config = CONFIGS[record["model"]].to_dict()
+    if record["model"] not in list_models():
+        raise _fail(source, "model", f"{record['model']!r} is not a registered model ({', '.join(list_models())})")
+    if record.get("reference", False) != is_reference(record["model"]):
+        raise _fail(source, "reference", f"{record['model']} is {'' if is_reference(record['model']) else 'not '}a "
+                    "reference model; re-export the artifact")
+    config = model_config(record["model"])
     if json.dumps(record["config"], sort_keys=True) != json.dumps(config, sort_keys=True):  # tuples are JSON lists
         raise _fail(source, "config", f"is not the configuration of {record['model']}; re-export the artifact")
     if record["preprocessing"]["size"] != record["input_shape"][2:]:

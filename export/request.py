@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..models import DEFAULT_MODEL, ModelError, check_input_size, get_config
+from ..models import DEFAULT_MODEL, ModelError, check_input_size, check_model
 from .arguments import folder_problem
 from .errors import UsageError
 from .manifest import manifest_path
@@ -65,7 +65,7 @@ class ExportRequest:
     def validate(self) -> None:
         """Every check that needs no model: names, sizes, flags, paths. Raises `UsageError`."""
         try:
-            get_config(self.model)
+            check_model(self.model)
             check_input_size(self.height, self.width)
         except ModelError as e:
             raise UsageError(str(e)) from None

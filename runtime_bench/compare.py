@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ..export.api import UsageError, arguments, folder_made, reference_runtime, shortened, staged
-from ..models import list_models
+from ..models import is_reference, list_models
 from . import result as results
 
 COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "threads", "median_ms", "vs_fp32", "p90_ms",
@@ -20,17 +20,26 @@ COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "threa
 # Counted runs (instructions under emulation), never a latency, in a table of their own.
 # ratio_X: this row's instructions / those of the matching X row (the fewest, if several match).
 COUNTED_COLUMNS = ("device", "model", "input", "runtime", "backend", "precision", "form", "instructions_M",
-                   "estimate_ms", "estimate_band_ms", "estimated_on", "transfer", "ratio_fp32", "ratio_reference",
-                   "ratio_naive", "load_M", "check", "valid", "rewrites")
+                   "estimate_ms", "estimate_band_ms", "estimated_on", "transfer", "vs_floor", "ratio_fp32",
+                   "ratio_reference", "ratio_naive", "ratio_peers", "load_M", "check", "valid", "rewrites")
 
 
 def counted_legend() -> str:
     return ("Guest instructions per inference under emulation (not a latency). ratio_X: this row's "
             f"instructions / the matching X row's: same device, model and input; fp32: same runtime, backend "
             f"and form; reference: {reference_runtime()}, same precision and form; naive: same runtime, backend and "
-            "precision. estimate_ms: milliseconds on a real core estimated from the counts by a calibration against "
+            "precision; peers: each reference model's row (marked [reference]) of the same runtime, backend, precision "
+            "and form. vs_floor: instructions / the fewest the model's MACs take at its precision (MACs / 4 fp32, 8 "
+            "fp16, 16 int8 lanes per NEON instruction). estimate_ms: milliseconds on a real core estimated from the counts by a calibration against "
             "published latencies (band: where its left-out nets fell; transfer: whether the calibration is known "
             "to hold for the runtime), never a measured latency.\n")
+
+
+def _model(r: dict) -> str:
+    """The model, marked when it is a reference peer (not CloFormer)."""
+    if not r["model"]:
+        return ""
+    return r["model"] + (" [reference]" if r.get("reference") or is_reference(r["model"]) else "")
 
 
 def _device(r: dict) -> str:
@@ -57,7 +66,7 @@ def row(r: dict, fp32_median: float | None = None) -> dict:
     run (an app could not load or run the artifact) has no figures, only its reason."""
     s = r["stats"]
     context = {
-        "device": _device(r), "model": r["model"] or "", "input": results.input_label(r), "runtime": r["runtime"]["name"],
+        "device": _device(r), "model": _model(r), "input": results.input_label(r), "runtime": r["runtime"]["name"],
         "backend": r["runtime"]["backend"], "precision": r["precision"] or "",
         "threads": r["runtime"]["threads"] if r["runtime"]["threads"] is not None else "",
         "n": len(r["latencies_ms"]), "protocol": r["protocol"].get("differs", "ours"), "check": _check(r), "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
@@ -102,15 +111,30 @@ def counted_rows(loaded: list[dict]) -> list[dict]:
         found = [n for f, n in described if all(v is None or f[k] == v for k, v in want.items())]
         return f"{r['instructions']['per_inference'] / min(found):.2f}x" if found else ""
 
+    def peers(r: dict) -> str:
+        """r's count / each reference model's of the same runtime, backend, precision and form."""
+        mine = fields(r)
+        if is_reference(r["model"]):
+            return ""
+        found = {}
+        for f, n in described:
+            device, model, size = f["at"]
+            if (is_reference(model) and (device, size) == (mine["at"][0], mine["at"][2])
+                    and all(f[k] == mine[k] for k in ("runtime", "backend", "precision", "form"))):
+                found[model] = min(n, found.get(model, n))
+        return "; ".join(f"{model} {r['instructions']['per_inference'] / n:.2f}x" for model, n in found.items())
+
     rows = []
     for r in loaded:
         ins = r["instructions"]
         rows.append({
-            "device": _device(r), "model": r["model"], "input": results.input_label(r), "runtime": r["runtime"]["name"],
+            "device": _device(r), "model": _model(r), "input": results.input_label(r), "runtime": r["runtime"]["name"],
             "backend": r["runtime"]["backend"], "precision": r["precision"], "form": _form(r),
             "instructions_M": f"{ins['per_inference'] / 1e6:.1f}", **_estimate(r.get("estimate")),
+            "vs_floor": f"{ins['floor']['ratio']:.1f}x" if "floor" in ins else "",
             "ratio_fp32": ratio(r, precision="fp32"),
             "ratio_reference": ratio(r, runtime=reference_runtime(), backend=None), "ratio_naive": ratio(r, form="naive"),
+            "ratio_peers": peers(r),
             "load_M": f"{ins['load'] / 1e6:.0f}", "check": _check(r),
             "valid": "yes" if r["valid"] else "no: " + "; ".join(r["invalid_reasons"]),
             "rewrites": " ".join(ins["rewrites"])})

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jsonschema
 
+from ..models import is_reference
 from ..export.api import (CHECK_FAILED, Protocol, UsageError, json_object, load_contract, result_runtimes, shortened,
                           staged, summarize)
 
@@ -98,7 +99,8 @@ def _base(*, tool: str, device: dict, runtime: dict, model: str, artifact: dict,
         "schema_version": SCHEMA_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "tool": {"name": tool, "version": version("cloformer")},
-        "device": device, "runtime": runtime, "model": model, "artifact": artifact,
+        "device": device, "runtime": runtime, "model": model,
+        **({"reference": True} if model and is_reference(model) else {}), "artifact": artifact,
         "input_shape": list(input_shape), "precision": precision,
         "protocol": {"warmup": protocol.warmup, "rounds": protocol.rounds, "iterations": protocol.iterations,
                      "trim": protocol.trim, "sustained_seconds": protocol.sustained_seconds,

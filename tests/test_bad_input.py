@@ -414,6 +414,12 @@ CASES = [
     Case(READERS, "cloformer-bench host old.onnx", "a manifest an older cloformer wrote (schema_version 1)",
          "old.onnx.json: field schema_version: 1 is not 2, the version this cloformer reads; re-export the artifact "
          "with this cloformer", 2, setup=manifest_edit("old.onnx", lambda r: r.update(schema_version=1))),
+    Case(READERS, "cloformer-bench host posing.onnx", "a CloFormer artifact's manifest marked as a reference peer's",
+         "posing.onnx.json: field reference: cloformer_xxs is not a reference model; re-export the artifact", 2,
+         setup=manifest_edit("posing.onnx", lambda r: r.update(reference=True))),
+    Case(READERS, "cloformer-bench host renamed.onnx", "a CloFormer artifact's manifest naming a peer as its model",
+         "renamed.onnx.json: field reference: efficientnet_b0 is a reference model; re-export the artifact", 2,
+         setup=manifest_edit("renamed.onnx", lambda r: r.update(model="efficientnet_b0"))),
     Case(READERS, "cloformer-diagnose empty.onnx", "a manifest of {}",
          "empty.onnx.json: field (top level): 'schema_version' is a required property", 2,
          setup=manifest_edit("empty.onnx", lambda r: r.clear())),

@@ -67,4 +67,29 @@ def create_reference(name: str, num_classes: int = 1000, seed: int = 0) -> nn.Mo
     if num_classes < 1:
         raise ModelError(f"num_classes must be at least 1, got {num_classes}")
     torch.manual_seed(seed)
-    return REFERENCES[name].build(num_classes).eval()
+    return initialize(REFERENCES[name].build(num_classes), REFERENCES[name].input_size)
+
+
+def initialize(model: nn.Module, size: int = 224) -> nn.Module:
+    """Weights as torchvision initialises these families (kaiming-normal fan-out convolutions, N(0, 0.01)
+    linears), then batch-norm statistics from two seeded random images, as a trained network has its own.
+    Without them an eval-mode batch norm does not normalise and activations shrink block after block
+    (EfficientNet-B0's last features at 1e-14), leaving output checks and int8 calibration nothing to measure."""
+    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out")
+            else:
+                nn.init.normal_(m.weight, 0, 0.01)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    if norms:
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None  # a plain average over the batches seen
+        with torch.no_grad():
+            model.train()(torch.randn(2, 3, size, size))
+        for m in norms:
+            m.momentum = 0.1
+    return model.eval()

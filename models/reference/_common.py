@@ -74,3 +74,21 @@ class Classifier(nn.Sequential):
             layers.append(nn.Dropout(dropout))
         layers.append(nn.Linear(cin, num_classes))
         super().__init__(*layers)
+
+
+class PoolHead(nn.Module):
+    """pool -> flatten -> classifier as one module: a network's last segment. Built on demand around
+    the network's own modules (not registered on it: its parameter names stay the published ones)."""
+
+    def __init__(self, pool: nn.Module, classifier: nn.Module) -> None:
+        super().__init__()
+        self.pool, self.classifier = pool, classifier
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(torch.flatten(self.pool(x), 1))
+
+
+def feature_segments(features: nn.Sequential, pool: nn.Module, classifier: nn.Module) -> list[tuple[str, nn.Module]]:
+    """A `features -> pool -> classifier` network as a chain of named modules (image -> logits): each
+    feature layer by its module path, then `head`; where cloformer-diagnose compares a backend."""
+    return [*((f"features.{i}", layer) for i, layer in enumerate(features)), ("head", PoolHead(pool, classifier))]

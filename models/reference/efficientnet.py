@@ -21,7 +21,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ._common import Act, ConvBNAct, SqueezeExcite
+from ._common import Act, ConvBNAct, SqueezeExcite, feature_segments
 
 
 class Stage(NamedTuple):
@@ -72,6 +72,9 @@ class MBConvNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(torch.flatten(self.pool(self.features(x)), 1))
+
+    def segments(self) -> list[tuple[str, nn.Module]]:
+        return feature_segments(self.features, self.pool, self.classifier)
 
 
 EFFICIENTNET_B0 = (

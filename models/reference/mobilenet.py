@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ._common import Act, ConvBNAct, SqueezeExcite, make_divisible
+from ._common import Act, ConvBNAct, SqueezeExcite, feature_segments, make_divisible
 
 
 class MobileNetV1(nn.Module):
@@ -151,6 +151,9 @@ class MobileNetV3(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(torch.flatten(self.pool(self.features(x)), 1))
+
+    def segments(self) -> list[tuple[str, nn.Module]]:
+        return feature_segments(self.features, self.pool, self.classifier)
 
 
 def mobilenet(num_classes: int = 1000) -> MobileNetV1:

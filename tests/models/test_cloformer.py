@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from cloformer.models import create_model, list_models
+from cloformer.models import CONFIGS, create_model
 
 from .official_reference import SIZES, fill_state_dict, reference_input
 
@@ -17,13 +17,13 @@ def test_parameter_counts(name, millions):
     assert abs(count / 1e6 - millions) <= 0.01
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", list(CONFIGS))
 def test_state_dict_layout_is_the_official_one(name):
     ours = {k: list(v.shape) for k, v in create_model(name).state_dict().items()}
     assert ours == GOLDEN["models"][name]["state_dict"]
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", list(CONFIGS))
 @pytest.mark.parametrize("height, width", SIZES)
 def test_logits_match_the_official_implementation(name, height, width):
     model = create_model(name)
@@ -49,7 +49,7 @@ def test_num_classes_and_batch():
         assert model(torch.randn(2, 3, 64, 96)).shape == (2, 10)
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", list(CONFIGS))
 def test_segments_chain_to_the_forward_pass(name):
     model = create_model(name)
     names, modules = zip(*model.segments())

@@ -1,15 +1,42 @@
 import pytest
 
-from cloformer.models import ModelError, check_input_size, create_model, get_config, list_models
+import torch
+
+from cloformer.models import (ModelError, check_input_size, create_model, describe_model, get_config, is_reference,
+                              list_models, model_config)
+from cloformer.models.reference import create_reference
 
 
 def test_list_models():
-    assert list_models() == ["cloformer_xxs", "cloformer_xs", "cloformer_s"]
+    assert list_models() == ["cloformer_xxs", "cloformer_xs", "cloformer_s", "efficientnet_b0", "mobilenet_v3_large"]
+    assert [is_reference(name) for name in list_models()] == [False, False, False, True, True]
 
 
 def test_unknown_model_names_the_choices():
-    with pytest.raises(ModelError, match=r"unknown model 'cloformer_m'; choose one of: cloformer_xxs, cloformer_xs, cloformer_s"):
+    with pytest.raises(ModelError, match=r"unknown model 'cloformer_m'; choose one of: cloformer_xxs, cloformer_xs, "
+                                         r"cloformer_s, efficientnet_b0, mobilenet_v3_large"):
         create_model("cloformer_m")
+
+
+@pytest.mark.parametrize("name", ["efficientnet_b0", "mobilenet_v3_large"])
+def test_a_peer_is_the_reference_network_its_config_names(name):
+    model = create_model(name, num_classes=10, seed=3)
+    same = create_reference(name, num_classes=10, seed=3)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), same.state_dict().values()))
+    assert model_config(name)["architecture"] in describe_model(name)
+    with pytest.raises(ModelError, match=rf"{name} is a reference model, not a CloFormer variant"):
+        get_config(name)
+
+
+@pytest.mark.parametrize("name", ["efficientnet_b0", "mobilenet_v3_large"])
+def test_a_peers_segments_chain_to_its_logits(name):
+    """cloformer-diagnose cuts a peer where it cuts CloFormer: along its segments."""
+    model, x = create_model(name, num_classes=10), torch.randn(1, 3, 64, 64)
+    y = x
+    for _, segment in model.segments():
+        y = segment(y)
+    assert torch.equal(y, model(x)) and model.segments()[-1][0] == "head"
+    assert set(model.state_dict()) == set(create_reference(name, num_classes=10).state_dict())  # no head registered
 
 
 def test_official_configs():

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from ....models import get_config
+from ....models import describe_model, is_reference, model_config
 from ... import parity
 from ...errors import UsageError
 from ...inputs import preprocessing
@@ -221,18 +221,18 @@ class CoreMLTarget(Target):
         from importlib.metadata import version
 
         b, c, h, w = example.shape
-        mlmodel.author = "cloformer-export (model: Fan et al., arXiv 2303.17803)"
-        mlmodel.license = "MIT (CloFormer architecture); weights: " + (
+        mlmodel.author = f"cloformer-export (model: {describe_model(request.model)})"
+        mlmodel.license = ("" if is_reference(request.model) else "MIT (CloFormer architecture); ") + "weights: " + (
             f"checkpoint {Path(request.checkpoint).name}" if request.checkpoint else "random init, untrained")
         mlmodel.version = version("cloformer")
-        mlmodel.short_description = (f"CloFormer {request.model.split('_')[-1].upper()} image classifier, "
+        mlmodel.short_description = (f"{request.model} image classifier, "
                                      f"{request.num_classes} classes, input {h}x{w}")
         mlmodel.input_description[INPUT_NAME] = (
             f"float32 NCHW ({b}, {c}, {h}, {w}): RGB scaled to [0, 1], normalized with ImageNet mean/std")
         mlmodel.output_description[OUTPUT_NAME] = f"float32 ({b}, {request.num_classes}) class logits"
         mlmodel.user_defined_metadata.update({
             "com.cloformer.model": request.model,
-            "com.cloformer.config": json.dumps(get_config(request.model).to_dict()),
+            "com.cloformer.config": json.dumps(model_config(request.model)),
             "com.cloformer.preprocessing": json.dumps(preprocessing(h, w)),
             "com.cloformer.compute_units": compute_units,
         })

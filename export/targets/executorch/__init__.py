@@ -110,7 +110,11 @@ def _splits_as_slices(program: torch.export.ExportedProgram) -> torch.export.Exp
 # fp32 size; plus the head dynamically quantized (int8 weights, activations quantized per run)
 # 35.0 dB at 28 %. Keeping the stem, the depthwise or the AttnMap convs fp32 moved it < 0.1 dB.
 _INT8_OPS = (torch.ops.aten.conv2d.default, torch.ops.aten.linear.default)
-_DYNAMIC_MODULES = ("head",)
+
+
+def _head(model: torch.nn.Module) -> str:
+    """The classifier: the model's last linear layer (CloFormer's `head`, a peer's last `classifier` linear)."""
+    return [name for name, m in model.named_modules() if isinstance(m, torch.nn.Linear)][-1]
 
 
 def _quantized(model: torch.nn.Module, example: torch.Tensor, request: ExportRequest) -> torch.nn.Module:
@@ -122,8 +126,8 @@ def _quantized(model: torch.nn.Module, example: torch.Tensor, request: ExportReq
 
     static = get_symmetric_quantization_config(is_per_channel=True)
     quantizer = XNNPACKQuantizer()
-    for name in _DYNAMIC_MODULES:  # annotated first: the operator types below skip these nodes
-        quantizer.set_module_name(name, get_symmetric_quantization_config(is_per_channel=True, is_dynamic=True))
+    # annotated first: the operator types below skip its nodes
+    quantizer.set_module_name(_head(model), get_symmetric_quantization_config(is_per_channel=True, is_dynamic=True))
     for op in _INT8_OPS:
         quantizer.set_operator_type(op, static)
     prepared = prepare_pt2e(torch.export.export(model, (example,)).module(), quantizer)

@@ -14,6 +14,7 @@ from ....export.api import (CheckCase, Manifest, Protocol, UsageError, eager_mod
 from ... import result as results
 from . import guest, userland
 from .calibration import Calibration, features
+from .floor import floor
 
 TOOL = "cloformer-bench arm64"
 KIND = "emulated"
@@ -68,12 +69,13 @@ def count(land: userland.Userland, path: Path, m: Manifest, cases: list[CheckCas
     identity = {**m.target.identity(record), "version": land.versions[m.target.guest.distribution]}
     per_inference = int(statistics.median(run.counted))
     typical = min(range(len(run.counted)), key=lambda i: abs(run.counted[i] - per_inference))
+    b, _, h, w = record["input_shape"]  # the count is of one call: the whole batch
+    model, example = eager_model(record, path), random_input(h, w, b)
     estimate = None
     if calibration is not None:
         terms = dict(run.classes[typical])
         if calibration.spill_elements is not None:
-            b, _, h, w = record["input_shape"]  # the count is of one call: the whole batch
-            terms |= features.measure(eager_model(record, path), random_input(h, w, b), calibration.spill_elements)
+            terms |= features.measure(model, example, calibration.spill_elements)
         estimate = calibration.estimate(m.target.name, terms)
     return results.counted(
         tool=TOOL, device=device(land, cpu), runtime={**identity, "threads": 1}, model=record["model"],
@@ -81,7 +83,7 @@ def count(land: userland.Userland, path: Path, m: Manifest, cases: list[CheckCas
         precision=record["precision"], protocol=Protocol(warmup=len(cases), rounds=1, iterations=inferences),
         check=checked, estimate=estimate, instructions={
             "per_inference": per_inference, "counted": run.counted, "load": run.load,
-            "classes": run.classes[typical],
+            "classes": run.classes[typical], "floor": floor(model, example, record["precision"], per_inference),
             "counter": f"{land.emulator} TCG plugin (count_insns.c), one guest thread",
             "rewrites": record.get("rewrites") or []})
 
@@ -116,6 +118,7 @@ def run(paths: list[Path], cpu: str, inferences: int, timeout: float, output: Pa
         against = "" if reference == "bundle" else " (against the eager model: no check bundle)"
         say(f"{result['model']} {result['runtime']['name']} ({result['runtime']['backend']}, {result['precision']}) on "
             f"emulated {cpu}: check {check['status']}{against}, {ins['per_inference'] / 1e6:.1f} M instructions per "
-            f"inference{said_estimate(result.get('estimate'))} -> {file}{flag}")
+            f"inference ({ins['floor']['ratio']:.1f}x the {result['precision']} floor){said_estimate(result.get('estimate'))}"
+            f" -> {file}{flag}")
         written.append(file)
     return written, failures

@@ -41,11 +41,19 @@ def small_litert_export(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def counted(small_onnx_export, small_executorch_export, small_int8_exports, small_litert_export, tmp_path_factory):
-    """One run over the five artifacts (every target with a guest), two counted inferences each:
-    (result files, stdout)."""
+def small_peer_export(tmp_path_factory):
+    return export(tmp_path_factory.mktemp("peer64"), "--model", "efficientnet_b0", "--target", "litert",
+                  "--input-size", "64")[0]
+
+
+@pytest.fixture(scope="module")
+def counted(small_onnx_export, small_executorch_export, small_int8_exports, small_litert_export, small_peer_export,
+            tmp_path_factory):
+    """One run over the five artifacts (every target with a guest) and a reference peer's, two counted
+    inferences each: (result files, stdout)."""
     output = tmp_path_factory.mktemp("arm64_results")
-    artifacts = [small_onnx_export[0], small_executorch_export[0], *small_int8_exports, small_litert_export]
+    artifacts = [small_onnx_export[0], small_executorch_export[0], *small_int8_exports, small_litert_export,
+                 small_peer_export]
     said = io.StringIO()  # capsys is function-scoped
     with contextlib.redirect_stdout(said):
         code = main(["arm64", *map(str, artifacts), "--inferences", "2", "--output", str(output)])
@@ -57,9 +65,12 @@ def counted(small_onnx_export, small_executorch_export, small_int8_exports, smal
 def test_every_artifact_is_checked_and_counted_on_arm64(counted):
     files, said = counted
     loaded = [results.load(f) for f in files]
-    assert sorted((r["runtime"]["name"], r["precision"]) for r in loaded) == [
-        ("executorch", "fp32"), ("executorch", "int8"), ("litert", "fp32"), ("onnxruntime", "fp32"), ("onnxruntime", "int8")]
+    assert sorted((r["model"], r["runtime"]["name"], r["precision"]) for r in loaded) == [
+        ("cloformer_xxs", "executorch", "fp32"), ("cloformer_xxs", "executorch", "int8"),
+        ("cloformer_xxs", "litert", "fp32"), ("cloformer_xxs", "onnxruntime", "fp32"),
+        ("cloformer_xxs", "onnxruntime", "int8"), ("efficientnet_b0", "litert", "fp32")]
     for r in loaded:
+        assert r.get("reference") is (True if r["model"] == "efficientnet_b0" else None)
         assert r["check"]["status"] == "pass" and r["valid"], r["check"]
         # ARM kernels agree with the eager reference: fp32 to float rounding, int8 within its tolerance
         assert all(c["sqnr_db"] > (80 if r["precision"] == "fp32" else 20) for c in r["check"]["cases"])
@@ -73,13 +84,17 @@ def test_every_artifact_is_checked_and_counted_on_arm64(counted):
             {"executorch": "executorch", "onnxruntime": "onnxruntime", "litert": "ai-edge-litert"}[r["runtime"]["name"]])
         assert ins["rewrites"]  # the default deploy form
         assert sum(ins["classes"].values()) in ins["counted"] and ins["classes"]["simd"] > 0
+        # the floor: the model's MACs over the precision's lanes; no run reaches it
+        f = ins["floor"]
+        assert f["lanes"] == {"fp32": 4, "int8": 16}[r["precision"]] and f["instructions"] == -(-f["macs"] // f["lanes"])
+        assert f["ratio"] == pytest.approx(ins["per_inference"] / f["instructions"], rel=1e-3) and f["ratio"] > 1
         # milliseconds on a Pi 5 core from the committed calibration, in their own field with their band; the
         # calibration is ncnn's, so for these runtimes it says its transfer is unverified
         e = r["estimate"]
         assert 0 < e["low_ms"] < e["ms"] < e["high_ms"] and e["reference"].startswith("Raspberry Pi 5 (Cortex-A76")
         assert e["transfer"].startswith("unverified")
-    assert said.count("check pass") == 5 and "M instructions per inference" in said
-    assert said.count("transfer to this runtime unverified") == 5
+    assert said.count("check pass") == 6 and "M instructions per inference" in said and "x the fp32 floor)" in said
+    assert said.count("transfer to this runtime unverified") == 6
 
 
 @arm64
@@ -113,8 +128,16 @@ def test_compare_puts_instructions_in_their_own_table_with_ratios(counted, tmp_p
     # no latency: no latency table; the estimates and their bands are plotted
     assert [p.name for p in written] == ["table.md", "instructions.csv", "estimates.png"]
     assert table.startswith("Guest instructions per inference under emulation (not a latency)")
-    rows = {(r["runtime"], r["precision"]): r for r in csv.DictReader((tmp_path / "instructions.csv").open())}
+    every = list(csv.DictReader((tmp_path / "instructions.csv").open()))
+    peer = next(r for r in every if r["model"] == "efficientnet_b0 [reference]")
+    rows = {(r["runtime"], r["precision"]): r for r in every if r is not peer}
+    # CloFormer beside its peer in the same runtime, precision and form; the peer has no peers of its own
+    name, ratio = rows[("litert", "fp32")]["ratio_peers"].split()
+    assert peer["ratio_peers"] == "" and name == "efficientnet_b0" and float(ratio.rstrip("x")) == pytest.approx(
+        float(rows[("litert", "fp32")]["instructions_M"]) / float(peer["instructions_M"]), abs=0.01)
+    assert all(row["ratio_peers"] == "" for key, row in rows.items() if key != ("litert", "fp32"))
     for (runtime, precision), row in rows.items():
+        assert float(row["vs_floor"].rstrip("x")) > 1
         assert (row["ratio_fp32"] != "") == (precision == "int8")
         assert (row["ratio_reference"] != "") == (runtime != "onnxruntime")
         assert float(row["estimate_ms"]) > 0 and row["transfer"] == "unverified" and "-" in row["estimate_band_ms"]
