@@ -12,13 +12,18 @@ PASSES: dict[str, Pass] = {}
 # Pass -> fragments of the op names (as the targets' graphs and op lists name them) it removes from a graph:
 # the placement report names it as the fix for those ops.
 REMOVES: dict[str, tuple[str, ...]] = {}
+# Pass -> the largest difference it may make to one activation, for the few passes that approximate
+# (listed only where a target computes at a precision that cannot see it); the rest are exact.
+APPROXIMATE: dict[str, float] = {}
 
 
-def rewrite(name: str, removes: tuple[str, ...] = ()) -> Callable[[Pass], Pass]:
+def rewrite(name: str, removes: tuple[str, ...] = (), approximate: float = 0.0) -> Callable[[Pass], Pass]:
     """Register a pass under `name` (the name the manifest's `rewrites` lists)."""
     def register(fn: Pass) -> Pass:
         PASSES[name] = fn
         REMOVES[name] = removes
+        if approximate:
+            APPROXIMATE[name] = approximate
         return fn
     return register
 

@@ -23,14 +23,15 @@ class MeanLayerNorm(nn.Module):
         self.weight = norm.weight
         self.bias = norm.bias
 
+    def mean(self, t: torch.Tensor) -> torch.Tensor:
+        """Over (C, H, W), as (B, 1, 1, 1) (a method: means_as_avg_pool replaces it)."""
+        b, c = t.shape[:2]
+        return t.mean(dim=(2, 3), keepdim=True).view(b, 1, c, 1).mean(dim=(2, 3), keepdim=True)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b, c = x.shape[:2]
-
-        def mean(t: torch.Tensor) -> torch.Tensor:  # over (C, H, W), as (B, 1, 1, 1)
-            return t.mean(dim=(2, 3), keepdim=True).view(b, 1, c, 1).mean(dim=(2, 3), keepdim=True)
-
-        centered = x - mean(x)
-        y = centered * torch.rsqrt(mean(centered * centered) + self.eps)
+        c = x.shape[1]
+        centered = x - self.mean(x)
+        y = centered * torch.rsqrt(self.mean(centered * centered) + self.eps)
         if self.weight is not None:
             y = y * self.weight.view(1, c, 1, 1) + self.bias.view(1, c, 1, 1)
         return y

@@ -28,11 +28,12 @@ def run(capsys, tmp_path, *args):
     (["--target", "executorch", "--backend", "qnn"],
      "--backend qnn needs the Qualcomm AI Engine Direct (QNN) SDK; use --backend xnnpack, coreml or portable"),
     (["--batch", "0"], "argument --batch: 0 is out of range; pass an integer from 1 to 256"),
-    (["--target", "executorch", "--precision", "fp16"],
-     "--precision fp16 is not available for --target executorch with --backend xnnpack: ExecuTorch's XNNPACK partitioner "
-     "delegates fp32 and int8 here"),
+    (["--target", "executorch", "--backend", "portable", "--precision", "fp16"],
+     "--precision fp16 is not available for --target executorch with --backend portable: fp16 and int8 are lowered "
+     "for --backend xnnpack; --backend portable takes fp32"),
     (["--target", "executorch", "--backend", "portable", "--precision", "int8"],
-     "--precision int8 is not available for --target executorch with --backend portable: int8 is lowered for --backend xnnpack"),
+     "--precision int8 is not available for --target executorch with --backend portable: fp16 and int8 are lowered "
+     "for --backend xnnpack; --backend portable takes fp32"),
     (["--target", "coreml", "--compress", "palettize4"],
      "--precision fp32 is not available for --target coreml: --compress palettize4 stores fp16 "
      "palettes; use --precision fp16"),

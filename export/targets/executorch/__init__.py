@@ -139,6 +139,19 @@ def _quantized(model: torch.nn.Module, example: torch.Tensor, request: ExportReq
     return convert_pt2e(prepared)
 
 
+class _Half(torch.nn.Module):
+    """The model in fp16 behind fp32 inputs and outputs: XNNPACK then runs its fp16 kernels (8 lanes
+    per NEON instruction on ARMv8.2) and the artifact keeps the fp32 interface of every other one;
+    the two casts are the only ops left outside the delegate."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model.half()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x.half()).float()
+
+
 _OP_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}}
 
 
@@ -183,8 +196,8 @@ class ExecuTorchTarget(Target):
                "delegated_ops": {**_OP_COUNTS, "description": "edge op -> count inside the delegates"}}
     packages = ("executorch",)
     loggers = ("executorch",)
-    precision_summary = ("int8 (xnnpack): PT2E static int8 convs and linears, head dynamic; fp16 is refused "
-                         "(not delegated by XNNPACK here)")
+    precision_summary = ("fp16 (xnnpack): an fp16 graph behind fp32 inputs and outputs, run by XNNPACK's fp16 "
+                         "kernels; int8 (xnnpack): PT2E static int8 convs and linears, head dynamic")
     # XNNPACK, XXS: 62 delegated subgraphs + 134 ops outside -> 1 subgraph, nothing outside.
     passes = ("fold_batchnorm", "groupnorm_as_mean", "fold_norm_affine", "local_qkv_slices", "global_attention_bmm")
     # XNNPACK only: its 7x7 / 9x9 depthwise kernels are slow (XXS ET/ORT 1.52-1.71 -> 1.09-1.34
@@ -192,6 +205,8 @@ class ExecuTorchTarget(Target):
     xnnpack_passes = ("split_depthwise",)
     # int8: quantized slices stay outside XNNPACK (13 subgraphs); separate convs need none.
     xnnpack_int8_passes = ("separate_qkv",)
+    # fp16: what the partitioner takes in fp32 only (mean.dim, SiLU, GELU), in ops it takes in fp16.
+    xnnpack_fp16_passes = ("split_depthwise", "means_as_avg_pool", "silu_as_sigmoid", "gelu_as_sigmoid")
 
     def validate(self, request: ExportRequest) -> None:
         backend = self.settings(request).backend
@@ -206,17 +221,14 @@ class ExecuTorchTarget(Target):
         # a .pte lowers but fails to load (StaticConstantPad ... invalid_parameter).
         if self.settings(request).backend != "xnnpack":
             return self.passes
-        return self.passes + (self.xnnpack_passes if request.precision == "fp32" else self.xnnpack_int8_passes)
+        return self.passes + {"fp32": self.xnnpack_passes, "fp16": self.xnnpack_fp16_passes,
+                              "int8": self.xnnpack_int8_passes}[request.precision]
 
     def precisions(self, request: ExportRequest) -> tuple[str, ...]:
-        return {"xnnpack": ("fp32", "int8")}.get(self.settings(request).backend, ("fp32",))
+        return {"xnnpack": ("fp32", "fp16", "int8")}.get(self.settings(request).backend, ("fp32",))
 
     def precision_note(self, request: ExportRequest) -> str:
-        backend = self.settings(request).backend
-        if backend == "xnnpack":
-            return ("ExecuTorch's XNNPACK partitioner delegates fp32 and int8 here, not fp16 (XNNPACK's fp16 "
-                    "kernels are an ARM runtime choice); use fp32 or int8, or --target coreml/onnx for fp16")
-        return f"int8 is lowered for --backend xnnpack; --backend {backend} takes fp32"
+        return f"fp16 and int8 are lowered for --backend xnnpack; --backend {self.settings(request).backend} takes fp32"
 
     def tag(self, request: ExportRequest) -> str:
         return f"executorch_{self.settings(request).backend}"
@@ -231,6 +243,8 @@ class ExecuTorchTarget(Target):
         options = self.settings(request)
         if request.precision == "int8":
             model = _quantized(model, example, request)
+        elif request.precision == "fp16":
+            model = _Half(model)
         program = torch.export.export(model, (example,))
         if options.backend == "xnnpack":
             program = _splits_as_slices(program)

@@ -1,5 +1,6 @@
 """Each pass removes the pattern it targets from the exported graph (torch.export, XXS)."""
 import pytest
+import torch
 
 from cloformer.export import rewrites
 
@@ -79,3 +80,39 @@ def test_global_attention_conv(trained_like):
     assert count(conv, "bmm") == count(conv, "matmul") == 0 and max_rank(conv) == 4
     # the full-size q and outputs (56x56 pixels x 8 channels) are no longer reshaped: only the 7x7 pooled keys and values
     assert max(reshaped(bmm)) == 56 * 56 * 8 and max(reshaped(conv)) == 7 * 7 * 16
+
+
+def test_means_as_avg_pool(trained_like, naive):
+    nodes = rewritten(trained_like, "groupnorm_as_mean", "means_as_avg_pool")
+    assert count(nodes, "mean") == 0 and count(nodes, "adaptive_avg_pool") == 0
+    # two means of two pools per norm, and the head's
+    pools = count(naive, "avg_pool2d") - count(naive, "adaptive_avg_pool2d")  # the kv pools
+    assert count(nodes, "avg_pool2d") == pools + 2 * 2 * 26 + 1
+
+
+def test_silu_as_sigmoid(trained_like, naive):
+    assert count(naive, "silu") == 12
+    nodes = rewritten(trained_like, "silu_as_sigmoid")
+    assert count(nodes, "silu") == 0 and count(nodes, "sigmoid") == 12
+
+
+def test_gelu_as_sigmoid(trained_like, naive):
+    assert count(naive, "gelu") == 12
+    nodes = rewritten(trained_like, "gelu_as_sigmoid")
+    assert count(nodes, "gelu") == 0 and count(nodes, "sigmoid") == 12
+
+
+def test_gelu_as_sigmoid_stays_within_its_bound_per_activation():
+    x = torch.linspace(-12, 12, 200_001)
+    model = torch.nn.Sequential(torch.nn.GELU())
+    rewritten_model, counts = rewrites.apply(model, ["gelu_as_sigmoid"])
+    assert counts == {"gelu_as_sigmoid": 1}
+    assert (model(x) - rewritten_model(x)).abs().max() <= rewrites.APPROXIMATE["gelu_as_sigmoid"]
+
+
+def test_the_fp16_constants_follow_the_models_dtype(trained_like):
+    model = rewrites.apply(trained_like("cloformer_xxs"), ["groupnorm_as_mean", "means_as_avg_pool",
+                                                           "gelu_as_sigmoid"])[0].half()
+    constants = [b for name, b in model.named_buffers() if name.endswith(("eps", "c1", "c3"))]
+    assert len(constants) == 26 + 2 * 12 and all(b.dtype == torch.float16 for b in constants)
+    assert "eps" not in "".join(model.state_dict())  # not persistent: checkpoints are unchanged

@@ -42,6 +42,21 @@ def test_same_inputs_give_byte_identical_pte(executorch_export, tmp_path):
     assert again.read_bytes() == path.read_bytes()
 
 
+def test_fp16_is_one_xnnpack_delegate_behind_fp32_inputs_and_outputs(tmp_path):
+    """fp16 arithmetic: the whole graph in fp16 inside XNNPACK; only the casts of the input and the output
+    stay outside; the artifact keeps the fp32 interface and passes the fp16 check."""
+    path, manifest = export(tmp_path, "--target", "executorch", "--precision", "fp16", "--input-size", "64")
+    assert manifest["rewrites"][-4:] == ["split_depthwise", "means_as_avg_pool", "silu_as_sigmoid", "gelu_as_sigmoid"]
+    delegation = manifest["executorch"]
+    assert delegation["delegated_subgraphs"] == 1
+    assert delegation["non_delegated_ops"] == {"dim_order_ops__to_dim_order_copy_default": 2}
+    assert "aten_mean_dim" not in delegation["delegated_ops"] and "aten_gelu_default" not in delegation["delegated_ops"]
+    assert manifest["parity"]["status"] == "pass" and manifest["parity"]["tolerance"]["max_abs_diff"] == 5e-2
+    assert manifest["fidelity"]["sqnr_db"] > 40  # fp16 arithmetic, not a broken graph
+    method = Runtime.get().load_program(path).load_method("forward")
+    assert method.execute([real_image(64, 64)])[0].dtype == torch.float32
+
+
 def test_portable_backend_runs_without_delegate(executorch_portable_export):
     path, manifest = executorch_portable_export
     assert path.name == "cloformer_xxs_224x224_executorch_portable_fp32.pte"
