@@ -51,10 +51,9 @@ def test_the_model_as_written_does_not_load_in_litert(tmp_path, capsys):
     ("fp16", "float16", 0.55, 55.0),
     ("int8", "int8 per channel", 0.40, 25.0),
 ])
-def test_reduced_precision_has_its_fidelity(tmp_path_factory, precision, weights, max_ratio, min_sqnr):
-    fp32_path, _ = export(tmp_path_factory.mktemp("fp32"), "--target", "litert", "--input-size", "64")
-    path, manifest = export(tmp_path_factory.mktemp(precision), "--target", "litert", "--input-size", "64",
-                            "--precision", precision)
+def test_reduced_precision_has_its_fidelity(small_export, precision, weights, max_ratio, min_sqnr):
+    fp32_path, _ = small_export("litert")
+    path, manifest = small_export("litert", precision)
     assert manifest["litert"]["weights"].startswith(weights) and manifest["parity"]["status"] == "pass"
     assert manifest["size_bytes"] < max_ratio * fp32_path.stat().st_size
     fidelity = manifest["fidelity"]
@@ -62,6 +61,23 @@ def test_reduced_precision_has_its_fidelity(tmp_path_factory, precision, weights
     if precision == "int8":  # per-module SQNR at the diagnosis cuts (each segment exported alone: unverified)
         assert isinstance(fidelity["per_module_sqnr_db"], str) and "int8" in fidelity["per_module_sqnr_db"]
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".check", path.name + ".json"]  # no fp32 left
+
+
+def test_fp16_is_marked_for_fp16_arithmetic_with_no_transposed_matmul(small_export):
+    """The file carries XNNPACK's fp16-inference hint; every BATCH_MATMUL reads its operands as they are
+    (the delegate fails to prepare adj_x with the hint on); x86 ignores the hint: fp32-close outputs."""
+    from ai_edge_litert import schema_py_generated as fb
+    from ai_edge_litert.tools import flatbuffer_utils
+
+    path, manifest = small_export("litert", "fp16")
+    assert manifest["rewrites"][-1] == "means_as_avg_pool" and "float16 on CPUs" in manifest["litert"]["arithmetic"]
+    model = flatbuffer_utils.read_model(str(path))
+    entry, = [m for m in model.metadata if m.name == b"reduced_precision_support"]
+    assert bytes(model.buffers[entry.buffer].data) == b"fp16accfp16"
+    matmul = [i for i, c in enumerate(model.operatorCodes) if c.builtinCode == fb.BuiltinOperator.BATCH_MATMUL]
+    matmuls = [op for op in model.subgraphs[0].operators if op.opcodeIndex in matmul]
+    assert len(matmuls) > 12 and not any(op.builtinOptions.adjX for op in matmuls)  # q·kᵀ and attn·v
+    assert manifest["parity"]["status"] == "pass" and manifest["parity"]["max_abs_diff"] < 5e-3  # fp16 weights
 
 
 def test_host_bench_runs_it_in_litert(litert_export):
