@@ -59,15 +59,30 @@ def onnx_export(tmp_path_factory, checkpoint):
 
 
 @pytest.fixture(scope="session")
-def small_onnx_export(tmp_path_factory):
-    """XXS at 64x64: the quickest real artifact (a few seconds), for readers and drivers."""
-    return export(tmp_path_factory.mktemp("onnx64"), "--target", "onnx", "--input-size", "64")
+def small_export(tmp_path_factory):
+    """small_export(target, precision="fp32", model="cloformer_xxs"): that artifact at 64x64, exported
+    once per session, whichever tests ask for it first: (artifact, manifest)."""
+    made: dict[tuple[str, str, str], tuple[Path, dict]] = {}
+
+    def get(target: str, precision: str = "fp32", model: str = "cloformer_xxs") -> tuple[Path, dict]:
+        key = (target, precision, model)
+        if key not in made:
+            made[key] = export(tmp_path_factory.mktemp(f"{target}64"), "--model", model, "--target", target,
+                               "--precision", precision, "--input-size", "64")
+        return made[key]
+    return get
 
 
 @pytest.fixture(scope="session")
-def small_executorch_export(tmp_path_factory):
+def small_onnx_export(small_export):
+    """XXS at 64x64: the quickest real artifact (a few seconds), for readers and drivers."""
+    return small_export("onnx")
+
+
+@pytest.fixture(scope="session")
+def small_executorch_export(small_export):
     """XXS at 64x64 for ExecuTorch: the Android app's fixture (tests/fixtures/manifests)."""
-    return export(tmp_path_factory.mktemp("et64"), "--target", "executorch", "--input-size", "64")
+    return small_export("executorch")
 
 
 @pytest.fixture(scope="session")
@@ -83,9 +98,9 @@ def small_qnn_export(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def small_litert_export(tmp_path_factory):
+def small_litert_export(small_export):
     """XXS at 64x64 for LiteRT (a few seconds)."""
-    return export(tmp_path_factory.mktemp("litert64"), "--target", "litert", "--input-size", "64")
+    return small_export("litert")
 
 
 @pytest.fixture(scope="session")
@@ -99,28 +114,28 @@ def mnn_export(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def small_ncnn_export(tmp_path_factory):
-    return export(tmp_path_factory.mktemp("ncnn64"), "--target", "ncnn", "--input-size", "64")
+def small_ncnn_export(small_export):
+    return small_export("ncnn")
 
 
 @pytest.fixture(scope="session")
-def small_ncnn_fp16_export(tmp_path_factory):
-    return export(tmp_path_factory.mktemp("ncnn64_fp16"), "--target", "ncnn", "--input-size", "64", "--precision", "fp16")
+def small_ncnn_fp16_export(small_export):
+    return small_export("ncnn", "fp16")
 
 
 @pytest.fixture(scope="session")
-def small_mnn_export(tmp_path_factory):
-    return export(tmp_path_factory.mktemp("mnn64"), "--target", "mnn", "--input-size", "64")
+def small_mnn_export(small_export):
+    return small_export("mnn")
 
 
 @pytest.fixture(scope="session")
-def small_mnn_fp16_export(tmp_path_factory):
-    return export(tmp_path_factory.mktemp("mnn64_fp16"), "--target", "mnn", "--input-size", "64", "--precision", "fp16")
+def small_mnn_fp16_export(small_export):
+    return small_export("mnn", "fp16")
 
 
 @pytest.fixture(scope="session")
-def small_mnn_int8_export(tmp_path_factory):
-    return export(tmp_path_factory.mktemp("mnn64_int8"), "--target", "mnn", "--input-size", "64", "--precision", "int8")
+def small_mnn_int8_export(small_export):
+    return small_export("mnn", "int8")
 
 
 @pytest.fixture(scope="session")

@@ -42,10 +42,10 @@ def test_same_inputs_give_byte_identical_pte(executorch_export, tmp_path):
     assert again.read_bytes() == path.read_bytes()
 
 
-def test_fp16_is_one_xnnpack_delegate_behind_fp32_inputs_and_outputs(tmp_path):
+def test_fp16_is_one_xnnpack_delegate_behind_fp32_inputs_and_outputs(small_export):
     """fp16 arithmetic: the whole graph in fp16 inside XNNPACK; only the casts of the input and the output
     stay outside; the artifact keeps the fp32 interface and passes the fp16 check."""
-    path, manifest = export(tmp_path, "--target", "executorch", "--precision", "fp16", "--input-size", "64")
+    path, manifest = small_export("executorch", "fp16")
     assert manifest["rewrites"][-4:] == ["split_depthwise", "means_as_avg_pool", "silu_as_sigmoid", "gelu_as_sigmoid"]
     delegation = manifest["executorch"]
     assert delegation["delegated_subgraphs"] == 1

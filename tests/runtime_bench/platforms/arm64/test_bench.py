@@ -29,31 +29,18 @@ def bench(capsys, *args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def small_int8_exports(tmp_path_factory):
-    out = tmp_path_factory.mktemp("int8_64")
-    return [export(out, "--target", target, "--precision", "int8", "--input-size", "64")[0]
-            for target in ("onnx", "executorch")]
+def small_int8_exports(small_export):
+    return [small_export(target, "int8")[0] for target in ("onnx", "executorch")]
 
 
 @pytest.fixture(scope="module")
-def small_litert_export(tmp_path_factory):
-    return export(tmp_path_factory.mktemp("litert64"), "--target", "litert", "--input-size", "64")[0]
-
-
-@pytest.fixture(scope="module")
-def small_peer_export(tmp_path_factory):
-    return export(tmp_path_factory.mktemp("peer64"), "--model", "efficientnet_b0", "--target", "litert",
-                  "--input-size", "64")[0]
-
-
-@pytest.fixture(scope="module")
-def counted(small_onnx_export, small_executorch_export, small_int8_exports, small_litert_export, small_peer_export,
+def counted(small_onnx_export, small_executorch_export, small_int8_exports, small_litert_export, small_export,
             tmp_path_factory):
     """One run over the five artifacts (every target with a guest) and a reference peer's, two counted
     inferences each: (result files, stdout)."""
     output = tmp_path_factory.mktemp("arm64_results")
-    artifacts = [small_onnx_export[0], small_executorch_export[0], *small_int8_exports, small_litert_export,
-                 small_peer_export]
+    artifacts = [small_onnx_export[0], small_executorch_export[0], *small_int8_exports, small_litert_export[0],
+                 small_export("litert", model="efficientnet_b0")[0]]
     said = io.StringIO()  # capsys is function-scoped
     with contextlib.redirect_stdout(said):
         code = main(["arm64", *map(str, artifacts), "--inferences", "2", "--output", str(output)])
