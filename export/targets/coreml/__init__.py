@@ -221,11 +221,11 @@ class CoreMLTarget(Target):
         from importlib.metadata import version
 
         b, c, h, w = example.shape
-        mlmodel.author = f"cloformer-export (model: {describe_model(request.model)})"
+        mlmodel.author = "cloformer-export"
         mlmodel.license = ("" if is_reference(request.model) else "MIT (CloFormer architecture); ") + "weights: " + (
             f"checkpoint {Path(request.checkpoint).name}" if request.checkpoint else "random init, untrained")
         mlmodel.version = version("cloformer")
-        mlmodel.short_description = (f"{request.model} image classifier, "
+        mlmodel.short_description = (f"{describe_model(request.model)}: image classifier, "
                                      f"{request.num_classes} classes, input {h}x{w}")
         mlmodel.input_description[INPUT_NAME] = (
             f"float32 NCHW ({b}, {c}, {h}, {w}): RGB scaled to [0, 1], normalized with ImageNet mean/std")
