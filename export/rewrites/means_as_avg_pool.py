@@ -1,8 +1,8 @@
 """means_as_avg_pool: the means of the norms (as groupnorm_as_mean wrote them) and the global
 average pools (the head's, a peer's squeeze-excite) as `avg_pool2d` over the whole window.
-ExecuTorch's XNNPACK partitioner takes `mean.dim` in fp32 only: in an fp16 graph every norm fell
-out of the delegate (XXS: 2 casts per norm), while fp16 average pools are delegated. Exact: an
-average pool over the whole window is the mean. The norms' eps becomes a tensor of the model's
+XNNPACK has no fp16 mean: in an fp16 graph every norm fell out of the delegate, or kept its
+neighbours in fp32, while fp16 average pools run in fp16 (the targets that list this pass record
+what it measured on them). Exact: an average pool over the whole window is the mean. The norms' eps becomes a tensor of the model's
 dtype, so that `+ eps` is one dtype for the partitioner (a Python float stays fp32 after `half()`)."""
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """silu_as_sigmoid: SiLU (the AttnMap's Swish, EfficientNet's activation) as x * sigmoid(x), its
-definition. ExecuTorch's XNNPACK partitioner has no fp16 SiLU; it delegates fp16 sigmoid and mul."""
+definition. A CPU delegate's partitioner that takes no fp16 SiLU takes fp16 sigmoid and mul (the
+targets that list this pass record where)."""
 from __future__ import annotations
 
 import torch
