@@ -9,7 +9,7 @@ import torch
 from .checkpoint import load_checkpoint
 from .cloformer import CONFIGS, INPUT_MULTIPLE, CloFormer, CloFormerConfig
 from .errors import ModelError
-from .reference import REFERENCES, initialize
+from .reference import REFERENCES, build_reference
 
 DEFAULT_MODEL = "cloformer_xxs"
 # Peers at CloFormer-XXS's ImageNet accuracy (77.0 %): EfficientNet-B0 77.1 %, MobileNetV3-Large 75.2 %.
@@ -63,7 +63,7 @@ def create_model(name: str = DEFAULT_MODEL, num_classes: int = 1000, checkpoint:
         raise ModelError(f"num_classes must be at least 1, got {num_classes}")
     if seed is not None:
         torch.manual_seed(seed)
-    model = initialize(REFERENCES[name].build(num_classes)) if name in PEERS else CloFormer(CONFIGS[name], num_classes=num_classes)
+    model = build_reference(name, num_classes) if name in PEERS else CloFormer(CONFIGS[name], num_classes=num_classes)
     if checkpoint is not None:
         load_checkpoint(model, checkpoint, model_name=name)
     return model.eval()

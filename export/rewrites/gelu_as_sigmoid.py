@@ -2,8 +2,9 @@
 0.5 * (1 + tanh(z)) == sigmoid(2z)), for a CPU delegate's partitioner that refuses fp16 GELU but
 takes fp16 sigmoid, mul and add (the targets that list this pass record where). Not exact: the
 tanh form differs from the erf form by at most ~3e-4 (a tenth of fp16's spacing near 1), so it is
-listed only where a target computes in fp16, and its equivalence is tested at APPROXIMATE's bound. The constants are buffers so that `half()` makes
-them fp16 (a Python float would stay fp32 and split the delegate)."""
+listed only where a target computes in fp16, and its equivalence is tested at APPROXIMATE's bound.
+The constants are buffers so that `half()` makes them fp16 (a Python float would stay fp32 and
+split the delegate)."""
 from __future__ import annotations
 
 import math

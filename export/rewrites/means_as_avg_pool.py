@@ -2,8 +2,9 @@
 average pools (the head's, a peer's squeeze-excite) as `avg_pool2d` over the whole window.
 XNNPACK has no fp16 mean: in an fp16 graph every norm fell out of the delegate, or kept its
 neighbours in fp32, while fp16 average pools run in fp16 (the targets that list this pass record
-what it measured on them). Exact: an average pool over the whole window is the mean. The norms' eps becomes a tensor of the model's
-dtype, so that `+ eps` is one dtype for the partitioner (a Python float stays fp32 after `half()`)."""
+what it measured on them). Exact: an average pool over the whole window is the mean. The norms'
+eps becomes a tensor of the model's dtype, so that `+ eps` is one dtype for the partitioner (a
+Python float stays fp32 after `half()`)."""
 from __future__ import annotations
 
 import torch

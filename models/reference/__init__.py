@@ -67,6 +67,11 @@ def create_reference(name: str, num_classes: int = 1000, seed: int = 0) -> nn.Mo
     if num_classes < 1:
         raise ModelError(f"num_classes must be at least 1, got {num_classes}")
     torch.manual_seed(seed)
+    return build_reference(name, num_classes)
+
+
+def build_reference(name: str, num_classes: int) -> nn.Module:
+    """A registered reference network with `initialize`'s weights, from the current random state."""
     return initialize(REFERENCES[name].build(num_classes), REFERENCES[name].input_size)
 
 

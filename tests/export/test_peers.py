@@ -7,12 +7,10 @@ import pytest
 from cloformer.export.cli import main
 from cloformer.export.diagnose_cli import main as diagnose
 
-from ..conftest import export
-
 
 @pytest.fixture(scope="module")
-def peer_ncnn(tmp_path_factory):
-    return export(tmp_path_factory.mktemp("peer"), "--model", "efficientnet_b0", "--target", "ncnn", "--input-size", "64")
+def peer_ncnn(small_export):
+    return small_export("ncnn", model="efficientnet_b0")
 
 
 def test_a_peer_is_exported_checked_and_marked_as_a_reference(peer_ncnn):

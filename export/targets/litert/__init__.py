@@ -38,6 +38,11 @@ from .fp16 import fp16_arithmetic
 if TYPE_CHECKING:
     from ...request import ExportRequest
 
+# The manifest's `litert.arithmetic`: what XNNPACK computes in, per precision.
+ARITHMETIC = {"fp32": "float32", "int8": "int8 where quantized, float32 elsewhere",
+              "fp16": "float16 on CPUs with fp16 arithmetic (ARMv8.2: XNNPACK's fp16 hint, from the model's "
+                      "reduced_precision_support metadata), float32 on others"}
+
 # Where litert-converter (litert-torch's converter) has wheels: pyproject's marker on litert-torch.
 CONVERTER_BUILDS = {("linux", "x86_64"), ("darwin", "arm64")}
 XNNPACK_PATH = "LiteRT XNNPACK delegate (CPU)"
@@ -221,14 +226,11 @@ class LiteRTTarget(Target):
         finally:
             if float_path != path:
                 float_path.unlink(missing_ok=True)
-        arithmetic = {"fp32": "float32", "int8": "int8 where quantized, float32 elsewhere"}.get(request.precision)
         if request.precision == "fp16":
             fp16_arithmetic(path)
-            arithmetic = ("float16 on CPUs with fp16 arithmetic (ARMv8.2: XNNPACK's fp16 hint, from the model's "
-                          "reduced_precision_support metadata), float32 on others")
         placement, counts = _placement(path, model)
         return {"ops": counts, "placement": placement,
-                "litert": {"ops": sum(counts.values()), "weights": weights, "arithmetic": arithmetic,
+                "litert": {"ops": sum(counts.values()), "weights": weights, "arithmetic": ARITHMETIC[request.precision],
                            "xnnpack_partitions": placement[0]["partitions"]}}
 
     def setup(self) -> None:

@@ -19,12 +19,20 @@ KEY = "reduced_precision_support"
 FP16_INFERENCE = b"fp16accfp16"  # tflite::optimize::ReducedPrecisionSupport: fp16 inference | fp16 accumulation
 
 
+def _opcodes(model, builtin: int) -> list[int]:
+    """The indices of `builtin`'s operator codes in the model."""
+    from ai_edge_litert.tools.flatbuffer_utils import get_builtin_code_from_operator_code
+
+    return [i for i, code in enumerate(model.operatorCodes) if get_builtin_code_from_operator_code(code) == builtin]
+
+
 def _opcode(model, builtin: int) -> int:
+    """`builtin`'s operator code index, added to the model if it has none."""
     from ai_edge_litert import schema_py_generated as fb
 
-    for i, code in enumerate(model.operatorCodes):
-        if max(code.builtinCode, code.deprecatedBuiltinCode) == builtin:
-            return i
+    found = _opcodes(model, builtin)
+    if found:
+        return found[0]
     code = fb.OperatorCodeT()
     code.builtinCode, code.deprecatedBuiltinCode, code.version = builtin, min(builtin, 127), 1
     model.operatorCodes.append(code)
@@ -61,12 +69,12 @@ def _transposed(model, subgraph, tensor: int, n: int) -> tuple[object, int]:
 def _untranspose_adj_x(model) -> int:
     from ai_edge_litert import schema_py_generated as fb
 
-    matmul = _opcode(model, fb.BuiltinOperator.BATCH_MATMUL)
+    matmuls = _opcodes(model, fb.BuiltinOperator.BATCH_MATMUL)
     n = 0
     for subgraph in model.subgraphs:
         ops = []
         for op in subgraph.operators:
-            if op.opcodeIndex == matmul and op.builtinOptions.adjX:
+            if op.opcodeIndex in matmuls and op.builtinOptions.adjX:
                 transpose, output = _transposed(model, subgraph, int(op.inputs[0]), n)
                 ops.append(transpose)
                 op.inputs = np.array(op.inputs, np.int32)
