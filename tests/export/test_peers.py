@@ -33,7 +33,7 @@ def test_diagnose_cuts_a_peer_along_its_segments(peer_ncnn, capsys):
 @pytest.mark.parametrize("model", ["efficientnet_b0", "mobilenet_v3_large"])
 @pytest.mark.parametrize("precision", ["fp32", "fp16", "int8"])
 def test_every_target_takes_a_peer(tmp_path, capsys, model, precision):
-    targets = {"fp32": "onnx,coreml,litert,executorch,ncnn,mnn", "fp16": "onnx,coreml,litert,ncnn,mnn,qnn",
+    targets = {"fp32": "onnx,coreml,litert,executorch,ncnn,mnn", "fp16": "onnx,coreml,litert,executorch,ncnn,mnn,qnn",
                "int8": "onnx,coreml,litert,executorch,mnn,qnn"}[precision]
     assert main(["--model", model, "--input-size", "64", "--target", targets, "--precision", precision,
                  "--output", str(tmp_path), "--quiet"]) == 0

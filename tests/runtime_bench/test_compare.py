@@ -84,12 +84,14 @@ def test_emulated_runs_get_their_own_table_with_ratios(result_files, tmp_path):
             make_counted(150_000_000, precision="int8", rewrites=deploy),
             make_counted(600_000_000, runtime="onnxruntime", backend="CPUExecutionProvider", rewrites=deploy),
             make_counted(200_000_000, runtime="onnxruntime", backend="CPUExecutionProvider", precision="int8",
-                         rewrites=deploy)]
+                         rewrites=deploy),
+            make_counted(280_000_000, runtime="ncnn", backend="cpu", rewrites=deploy),
+            make_counted(140_000_000, runtime="ncnn", backend="cpu-fp16", precision="fp16", rewrites=deploy)]
     paths = [results.write(r, tmp_path / "results") for r in made]
     table, written = compare(result_files + paths, tmp_path / "out")
     assert [p.name for p in written][:3] == ["table.md", "table.csv", "instructions.csv"]
     latency_table, counted_table = table.split("Guest instructions per inference under emulation")
-    assert "emulated" not in latency_table and len(counted_table.strip().splitlines()) == 2 + 2 + 6
+    assert "emulated" not in latency_table and len(counted_table.strip().splitlines()) == 2 + 2 + 8
     rows = [(r["runtime"], r["precision"], r["form"], r["instructions_M"], r["ratio_fp32"], r["ratio_reference"],
              r["ratio_naive"]) for r in csv.DictReader((tmp_path / "out" / "instructions.csv").open())]
     assert sorted(rows) == sorted([
@@ -99,6 +101,8 @@ def test_emulated_runs_get_their_own_table_with_ratios(result_files, tmp_path):
         ("executorch", "int8", "deploy", "150.0", "0.50x", "0.75x", ""),
         ("onnxruntime", "fp32", "deploy", "600.0", "", "", ""),
         ("onnxruntime", "int8", "deploy", "200.0", "0.33x", "", ""),
+        ("ncnn", "fp32", "deploy", "280.0", "", "0.47x", ""),
+        ("ncnn", "fp16", "deploy", "140.0", "0.50x", "", ""),  # its fp16 arithmetic is a backend of its own
     ])
 
 

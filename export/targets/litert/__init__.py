@@ -48,7 +48,7 @@ CONVERTER_BUILDS = {("linux", "x86_64"), ("darwin", "arm64")}
 XNNPACK_PATH = "LiteRT XNNPACK delegate (CPU)"
 GPU_PATH = "LiteRT GPU delegate (op list, export/targets/litert/__init__.py)"
 # int8: what ai-edge-quantizer quantizes statically (int8 per-channel weights, int8 activations
-# calibrated on the images); every other op stays fp32. XXS, 36 photos: 32.9 dB (worst image 28.8).
+# calibrated on the images: min/max); every other op stays fp32. XXS, 36 photos: 34.7 dB (worst image 33.3).
 INT8_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
 
 # The GPU delegate's operators: the `NewOperationParser` switch of google-ai-edge/LiteRT
@@ -152,26 +152,32 @@ def _placement(path: Path, model: torch.nn.Module) -> tuple[list[dict], dict[str
 def _quantize(source: Path, target: Path, request: ExportRequest) -> str:
     """fp16 weights, or int8 convolutions and fully connected layers calibrated on real images
     (ai-edge-quantizer); returns what the weights are."""
-    from ai_edge_quantizer import quantizer
+    from ai_edge_quantizer import calibrator, quantizer, recipe_manager
     from ai_edge_quantizer.algorithm_manager import AlgorithmName
+    from ai_edge_quantizer.utils import qsv_utils
 
     q = quantizer.Quantizer(str(source))
     if request.precision == "fp16":
         q.add_weight_only_config(".*", "*", 16, algorithm_key=AlgorithmName.FLOAT_CASTING)
-        calibration = None
-        weights = "float16"
-    else:
-        for op in INT8_OPS:
-            q.add_static_config(".*", op, 8, 8)
-        signature = _interpreter(source, delegates=False).get_signature_list()
-        key, = signature
-        name = signature[key]["inputs"][0]
-        batch, _ = images(request.calibration_dir, request.height, request.width)
-        chunks = [c.numpy() for c in batch.split(request.batch) if len(c) == request.batch]
-        calibration = q.calibrate({key: [{name: c} for c in chunks]})
-        weights = f"int8 per channel for {', '.join(INT8_OPS)} (activations int8, calibrated); others float32"
-    q.quantize(calibration, serialize_to_path=str(target), enable_progress_report=False)
-    return weights
+        q.quantize(None, serialize_to_path=str(target), enable_progress_report=False)
+        return "float16"
+    recipe = recipe_manager.RecipeManager()
+    for op in INT8_OPS:
+        recipe.add_static_config(".*", op, 8, 8)
+    q.load_quantization_recipe(recipe.get_quantization_recipe())
+    signature = _interpreter(source, delegates=False).get_signature_list()
+    key, = signature
+    name = signature[key]["inputs"][0]
+    batch, _ = images(request.calibration_dir, request.height, request.width)
+    chunks = [c.numpy() for c in batch.split(request.batch) if len(c) == request.batch]
+    # Each tensor's range is the min and max over every calibration image. Quantizer.calibrate keeps
+    # a moving average of each chunk's range instead (0.95 to the past), which fits the last few
+    # images: on the trained Fashion-MNIST XXS at 32² that clipped to 16.0 dB over its 500
+    # calibration images and cosine 0.946 on the check's photo; min/max: 37.4 dB and 0.9998.
+    ranges = calibrator.Calibrator(str(source), qsv_update_func=qsv_utils.min_max_update)
+    ranges.calibrate({key: [{name: c} for c in chunks]}, recipe)
+    q.quantize(ranges.get_model_qsvs(), serialize_to_path=str(target), enable_progress_report=False)
+    return f"int8 per channel for {', '.join(INT8_OPS)} (activations int8, calibrated: min/max); others float32"
 
 
 @register

@@ -153,3 +153,38 @@ def test_where_the_converter_has_no_build_the_target_says_so(monkeypatch, tmp_pa
 def test_its_input_name_is_read_from_the_file(small_litert_export):
     # a hosted-device service keys the input data by it (runtime_bench/platforms/aihub)
     assert TARGETS["litert"].input_name(small_litert_export[0]) == "serving_default_args_0"
+
+
+def test_int8_ranges_cover_every_calibration_image(tmp_path):
+    """Each activation range is the min/max over all the calibration images, not ai-edge-quantizer's
+    default moving average, which fits the last images: here the widest image comes first (sorted
+    names), and 11 low-contrast ones after it moved a moving average's input minimum from -2.12 to -1.30."""
+    import litert_torch
+    import torch
+    from PIL import Image
+    from types import SimpleNamespace
+
+    from ai_edge_litert.interpreter import Interpreter
+    from cloformer.export.calibration import images
+    from cloformer.export.targets.litert import _quantize
+
+    folder = tmp_path / "calib"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.choice([0, 255], (32, 32, 3)).astype(np.uint8)).save(folder / "a_wide.png")
+    for i in range(11):
+        Image.fromarray(rng.integers(110, 146, (32, 32, 3), dtype=np.uint8)).save(folder / f"b_{i}.png")
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1)).eval()
+    source, target = tmp_path / "f32.tflite", tmp_path / "int8.tflite"
+    litert_torch.convert(model, (torch.zeros(1, 3, 32, 32),)).export(str(source))
+    request = SimpleNamespace(precision="int8", calibration_dir=folder, height=32, width=32, batch=1)
+    assert _quantize(source, target, request).startswith("int8 per channel")
+
+    batch, _ = images(folder, 32, 32)
+    interpreter = Interpreter(model_path=str(target))
+    quantized_input, = [t for t in interpreter.get_tensor_details()
+                        if t["dtype"] == np.int8 and sorted(t["shape"][1:]) == [3, 32, 32]]
+    (scale,), (zero,) = quantized_input["quantization_parameters"]["scales"], \
+        quantized_input["quantization_parameters"]["zero_points"]
+    low, high = (-128 - zero) * scale, (127 - zero) * scale
+    assert low <= float(batch.min()) + scale and high >= float(batch.max()) - scale
