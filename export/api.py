@@ -13,7 +13,7 @@ from .contracts.protocol import Protocol, measure, summarize
 from .contracts.protocol import invalid_reasons as protocol_invalid_reasons
 from .errors import (CommandError, ExportError, ManifestError, Unverifiable, UsageError, UsageParser, run_cli,
                      shortened)
-from .fidelity import logits as batched_logits
+from .fidelity import batches
 from .files import commit, folder_made, json_object, sha256, staged
 from .inputs import parity_inputs, preprocess, preprocessing, random_input
 from .manifest import Manifest, eager_model, manifest_path
@@ -24,7 +24,7 @@ from .targets import TARGETS, Guest, Target, for_app, for_service, quiet_librari
 
 __all__ = ["CHECK_FAILED", "arguments", "TARGETS", "CheckCase", "CommandError", "ExportError", "ExportRequest", "Guest", "Manifest",
            "ManifestError", "Progress", "Protocol", "Target", "Unverifiable", "UsageError", "UsageParser",
-           "batched_logits", "check_absent", "check_bundle", "commit", "eager_model", "export", "folder_made", "for_app", "for_service", "json_object",
+           "batches", "check_absent", "check_bundle", "commit", "eager_model", "export", "folder_made", "for_app", "for_service", "json_object",
            "load_contract", "load_manifest", "manifest_path", "measure", "parity_inputs", "parse_size", "preprocess",
            "preprocessing", "protocol_invalid_reasons", "quiet_libraries", "random_input", "read_check", "reference_runtime", "result_runtimes",
            "run_check", "run_cli", "sha256", "shortened", "staged", "summarize"]

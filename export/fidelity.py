@@ -34,16 +34,20 @@ def top5_agreement(reference: np.ndarray, actual: np.ndarray) -> float:
     return float(np.mean([e in row for e, row in zip(reference.argmax(1), top5)]))
 
 
+def batches(images: torch.Tensor, batch: int) -> list[np.ndarray]:
+    """N images as static batches of `batch` (the last padded by repeating its first image)."""
+    chunks = [images[start:start + batch] for start in range(0, len(images), batch)]
+    return [torch.cat([c, c[:1].expand(batch - len(c), -1, -1, -1)]).numpy() for c in chunks]
+
+
 def logits(run: Callable[[np.ndarray], np.ndarray], images: torch.Tensor, batch: int,
            progress: Callable[[int], None] = lambda done: None) -> np.ndarray:
     """Run a static-batch artifact over N images (the last chunk padded by repetition)."""
     out = []
-    for start in range(0, len(images), batch):
-        chunk = images[start:start + batch]
-        padded = torch.cat([chunk, chunk[:1].expand(batch - len(chunk), -1, -1, -1)])
-        out.append(np.asarray(run(padded.numpy()), dtype=np.float32)[:len(chunk)])
-        progress(start + len(chunk))
-    return np.concatenate(out)
+    for chunk in batches(images, batch):
+        out.append(np.asarray(run(chunk), dtype=np.float32))
+        progress(min(len(out) * batch, len(images)))
+    return np.concatenate(out)[:len(images)]
 
 
 def evaluate(model: torch.nn.Module, run: Callable[[np.ndarray], np.ndarray], images: torch.Tensor,

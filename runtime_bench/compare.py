@@ -132,7 +132,7 @@ def counted_rows(loaded: list[dict]) -> list[dict]:
             "backend": r["runtime"]["backend"], "precision": r["precision"], "form": _form(r),
             "instructions_M": f"{ins['per_inference'] / 1e6:.1f}", **_estimate(r.get("estimate")),
             "vs_floor": f"{ins['floor']['ratio']:.1f}x" if "floor" in ins else "",
-            # any backend: ncnn and MNN name their fp16 arithmetic as one ("cpu-fp16")
+            # any backend: some runtimes name their fp16 arithmetic as a backend of its own
             "ratio_fp32": ratio(r, precision="fp32", backend=None),
             "ratio_reference": ratio(r, runtime=reference_runtime(), backend=None), "ratio_naive": ratio(r, form="naive"),
             "ratio_peers": peers(r),

@@ -1,5 +1,6 @@
 """`cloformer-eval ARTIFACT... --data DIR`: accuracy of exported artifacts on a labelled image
-folder, each run in its runtime on this machine, beside the eager fp32 model they were exported from.
+folder, each run in its runtime on this machine (or `--on` another platform that computes
+outputs), beside the eager fp32 model they were exported from.
 
 The data is an ImageFolder: one folder per class. When the manifest records the class names
 (labels), the folders must be named exactly after them (a "/" in a label is "-" in its folder name),
@@ -21,9 +22,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from ..export.api import (UsageError, UsageParser, arguments, batched_logits, commit, eager_model, load_manifest,
-                          preprocess, quiet_libraries, run_cli, staged)
+from ..export.api import (UsageError, UsageParser, arguments, batches, commit, eager_model, load_manifest, preprocess,
+                          quiet_libraries, run_cli, staged)
 from ..models.fashion_mnist import folder_name
+from .platforms import PLATFORMS
+
+# --on: the platforms that compute outputs (`Platform.evaluates`); this machine by default
+ON = [name for name, platform in PLATFORMS.items() if platform.evaluates]
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -162,9 +167,12 @@ def _eager_key(record: dict) -> tuple:
 
 
 def evaluate(artifacts: list[Path], data: Path, limit: int | None = None, checkpoint: Path | None = None,
-             quiet: bool = False, say: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> dict:
-    """Every artifact and its eager model on the images; the report (JSON-ready)."""
+             quiet: bool = False, say: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+             on: str = ON[0]) -> dict:
+    """Every artifact (its outputs computed on platform `on`) and its eager model on the images; the
+    report (JSON-ready)."""
     manifests = [load_manifest(path) for path in artifacts]  # every bad artifact refused before any work
+    evaluators = [PLATFORMS[on].evaluator(m) for m in manifests]  # so is one that does not run there
     first = manifests[0].record
     for m in manifests[1:]:
         if (m.record["num_classes"], m.record.get("labels")) != (first["num_classes"], first.get("labels")):
@@ -183,7 +191,7 @@ def evaluate(artifacts: list[Path], data: Path, limit: int | None = None, checkp
     if images.skipped:
         say(f"skipped {images.skipped} unreadable file(s) (first: {images.first_skipped})")
     rows, eagers = [], {}
-    for m in manifests:
+    for m, (where, outputs) in zip(manifests, evaluators):
         _, _, h, w = m.record["input_shape"]
         inputs = torch.cat([preprocess(p, h, w) for p in images.pixels])
         key = _eager_key(m.record)
@@ -196,12 +204,14 @@ def evaluate(artifacts: list[Path], data: Path, limit: int | None = None, checkp
             eagers[key] = logits, rows[-1]["top1"]
         eager, eager_top1 = eagers[key]
         start = time.perf_counter()
-        # The runner parity uses: the artifact's defined numerics (e.g. int8 QDQ as written, Core ML's MIL).
-        run = m.target.reference_runner(m.artifact, m.record["backend"])
-        logits = batched_logits(run, inputs, m.record["input_shape"][0], progress=Bar(m.artifact.name, len(inputs), quiet))
+        bar = Bar(m.artifact.name, len(inputs), quiet)
+        chunks = batches(inputs, m.record["input_shape"][0])
+        out = outputs(chunks, lambda done: bar(min(done, len(inputs))))
+        logits = np.concatenate([np.asarray(o, dtype=np.float32).reshape(len(c), -1)
+                                 for o, c in zip(out, chunks)])[:len(inputs)]
         found = scores(logits, images.labels, eager)
         rows.append({"artifact": m.artifact.name, "target": m.target.name, "precision": m.record["precision"],
-                     "size_bytes": m.record["size_bytes"], "runtime": m.target.runtime, **found,
+                     "size_bytes": m.record["size_bytes"], "runtime": m.target.runtime, "on": where, **found,
                      "delta_points": round(100 * (found["top1"] - eager_top1), 2),
                      "seconds": round(time.perf_counter() - start, 1)})
     return {"data": str(data), "images": len(images.pixels), "skipped": images.skipped, "classes": images.classes,
@@ -217,7 +227,9 @@ def table(report: dict) -> str:
         delta = f"{r['delta_points']:+.2f}" if "delta_points" in r else ""
         lines.append(f"| {r['artifact']} | {r['precision']} | {size} | {r['top1']:.2%} | {r['top5']:.2%} | {agree} | "
                      f"{delta} |")
-    return "\n".join(lines) + f"\n\n{report['images']} images from {report['data']} ({report['skipped']} skipped)\n"
+    where = "; ".join(dict.fromkeys(r["on"] for r in report["rows"] if "on" in r))
+    return ("\n".join(lines) + f"\n\n{report['images']} images from {report['data']} ({report['skipped']} skipped); "
+            f"artifacts run on {where}\n")
 
 
 def _why_unreadable(e: Exception) -> str:
@@ -245,6 +257,9 @@ def build_parser() -> UsageParser:
                    help="where the manifest's checkpoint is, if not at the path it records")
     p.add_argument("--json", type=arguments.new_file, metavar="FILE",
                    help="also write the report as JSON (a new file in an existing folder)")
+    p.add_argument("--on", choices=ON, default=ON[0],
+                   help=f"the platform the artifacts run on, as cloformer-bench's of that name (default {ON[0]}); "
+                        "the eager model runs on this machine")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
@@ -253,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     def body() -> None:
         args = build_parser().parse_args(argv)  # flags and paths checked here, before any work
         quiet_libraries()
-        report = evaluate(args.artifacts, args.data, args.limit, args.checkpoint, args.quiet)
+        report = evaluate(args.artifacts, args.data, args.limit, args.checkpoint, args.quiet, on=args.on)
         print(table(report), end="")
         if args.json is not None:
             with staged(args.json) as tmp:

@@ -615,6 +615,11 @@ CASES = [
          setup=fashion_data()),
     Case(EVAL, "cloformer-eval lonely.onnx --data data", "no manifest beside the artifact",
          "lonely.onnx has no manifest beside it (lonely.onnx.json)", 2, setup=both(fashion_data(), lonely)),
+    Case(EVAL, "cloformer-eval model.mlpackage --data data --on arm64", "an artifact with no ARM64 CPU runtime",
+         "model.mlpackage: --target coreml does not run on an ARM64 CPU here; cloformer-bench arm64 runs --target onnx "
+         "(.onnx)", 2, setup=both(fashion_data(), coreml("model.mlpackage"))),
+    Case(EVAL, "cloformer-eval m.onnx --data data --on android", "a platform that computes no outputs for it",
+         "argument --on: invalid choice: 'android' (choose from 'host', 'arm64')", 2, setup=fashion_data()),
     Case(EVAL, "cloformer-eval m.onnx --data data", "16-bit PNGs (accepted: scaled to 8 bits, not clipped)",
          "", 0, "nothing (the report is printed)", setup=fashion_data(sixteen_bit=True)),
     # cloformer-bench compare

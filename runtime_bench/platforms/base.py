@@ -7,10 +7,16 @@ from __future__ import annotations
 import argparse
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...export.api import Protocol
+import numpy as np
+
+from ...export.api import Manifest, Protocol
+
+# `cloformer-eval --on`: static batches of inputs -> the artifact's output for each; progress(inputs done)
+Outputs = Callable[[list[np.ndarray], Callable[[int], None]], list[np.ndarray]]
 
 
 @dataclass
@@ -28,6 +34,7 @@ class Platform(ABC):
     summary: str  # the subcommand's help line
     order: int    # position in --help and in `all`
     in_all: bool = False  # takes part in `cloformer-bench all` (all_arguments, all_step)
+    evaluates: bool = False  # `cloformer-eval --on NAME` computes outputs here (evaluator)
 
     @abstractmethod
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -45,6 +52,12 @@ class Platform(ABC):
 
     def all_step(self, args: argparse.Namespace, run: AllRun) -> None:
         """Its step of `cloformer-bench all`: say why it is skipped, or add to `run.written`."""
+
+    def evaluator(self, m: Manifest) -> tuple[str, Outputs]:
+        """`cloformer-eval --on` this platform: where the outputs are computed (the report says it) and
+        the function computing them there. Refuses (UsageError), before any work, an artifact that does
+        not run here."""
+        raise NotImplementedError
 
 
 def cache(name: str) -> Path:

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import torch
 
-from ...export.api import (CHECK_FAILED, TARGETS, ExportRequest, Protocol, Unverifiable, UsageError, check_absent,
-                           export, load_manifest, measure, parse_size, random_input, read_check, run_check)
+from ...export.api import (CHECK_FAILED, TARGETS, ExportRequest, Manifest, Protocol, Unverifiable, UsageError,
+                           check_absent, export, load_manifest, measure, parse_size, random_input, read_check,
+                           run_check)
 from ...models import DEFAULT_MODEL, create_model, list_models
 from .. import flags
 from .. import result as results
-from .base import AllRun, Platform, register
+from .base import AllRun, Outputs, Platform, register
 
 TOOL = "cloformer-bench host"
 # What --runtimes picks from: eager torch and the runtime of every target whose latency means
@@ -191,6 +192,18 @@ class Host(Platform):
     summary = f"measure {', '.join(RUNTIMES)} on this machine"
     order = 10
     in_all = True
+    evaluates = True
+
+    def evaluator(self, m: Manifest) -> tuple[str, Outputs]:
+        def outputs(batches: list, progress: Callable[[int], None]) -> list:
+            # The runner parity uses: the artifact's defined numerics (e.g. int8 QDQ as written, Core ML's MIL).
+            run = m.target.reference_runner(m.artifact, m.record["backend"])
+            out = []
+            for x in batches:
+                out.append(run(x))
+                progress(len(out) * len(x))
+            return out
+        return f"this machine ({device()['soc']}) in {m.target.runtime}", outputs
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         flags.inputs_argument(parser, "artifacts", "ARTIFACT",

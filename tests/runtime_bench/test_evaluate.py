@@ -215,3 +215,20 @@ def test_a_16_bit_copy_scores_as_the_8_bit_data(fashion_export, test_images, tmp
     for row8, row16 in zip(reports[0]["rows"], reports[1]["rows"], strict=True):
         row8.pop("seconds", None), row16.pop("seconds", None)
         assert row8 == row16  # the same top-1, top-5 and agreement
+
+
+@pytest.mark.arm64
+def test_on_arm64_the_artifact_runs_in_the_emulated_cpu(fashion_export, test_images, tmp_path, capsys, monkeypatch):
+    """--on arm64: the outputs come from one guest run (ONNX Runtime's aarch64 kernels), and the report
+    says where."""
+    from cloformer.runtime_bench.platforms.arm64 import guest
+
+    inputs, run = [], guest.run
+    monkeypatch.setattr(guest, "run", lambda *args: inputs.append(len(args[5])) or run(*args))
+    out_json = tmp_path / "eval.json"
+    assert main([str(fashion_export[0]), "--data", str(test_images), "--limit", "4", "--on", "arm64", "--quiet",
+                 "--json", str(out_json)]) == 0
+    eager, onnx = json.loads(out_json.read_text())["rows"]
+    assert inputs == [4] and onnx["on"].startswith("emulated cortex-a76") and "on" not in eager
+    assert onnx["agreement"] == 1.0 and onnx["delta_points"] == 0.0
+    assert f"4 images from {test_images} (0 skipped); artifacts run on {onnx['on']}" in capsys.readouterr().out

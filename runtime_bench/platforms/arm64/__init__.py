@@ -8,9 +8,9 @@ import argparse
 import shlex
 from pathlib import Path
 
-from ....export.api import CommandError, UsageError, arguments, commit, staged
+from ....export.api import CommandError, Manifest, UsageError, arguments, commit, staged
 from ... import flags
-from ..base import Platform, register
+from ..base import Outputs, Platform, register
 from . import bench, calibration
 from .userland import CPUS, DEFAULT_CPU
 
@@ -47,6 +47,12 @@ class Arm64(Platform):
     summary = ("run artifacts on ARM64 kernels under qemu-user: outputs checked, guest instructions counted, "
                "milliseconds on a real core estimated (never a latency)")
     order = 30
+    evaluates = True
+
+    def evaluator(self, m: Manifest) -> tuple[str, Outputs]:
+        bench.runs_here(m)
+        return (f"emulated {DEFAULT_CPU} (qemu-user, one guest thread)",
+                lambda batches, progress: bench.outputs(m, DEFAULT_CPU, batches, progress))
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         flags.inputs_argument(parser, "artifacts", "ARTIFACT",

@@ -4,13 +4,15 @@ inference counted; one result each, with instructions and never a latency."""
 from __future__ import annotations
 
 import statistics
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from ....export.api import (CheckCase, Manifest, Protocol, UsageError, eager_model, load_manifest, parity_inputs,
-                            random_input, read_check, run_check)
+from ....export.api import (CheckCase, CommandError, Manifest, Protocol, UsageError, eager_model, load_manifest,
+                            parity_inputs, random_input, read_check, run_check)
 from ... import result as results
 from . import guest, userland
 from .calibration import Calibration, features
@@ -18,6 +20,7 @@ from .floor import floor
 
 TOOL = "cloformer-bench arm64"
 KIND = "emulated"
+EVAL_CHUNK = 500  # inputs per guest run of cloformer-eval: one model load each, bounded temp files
 
 
 def accepted() -> str:
@@ -28,14 +31,28 @@ def accepted() -> str:
     return "--target " + ", ".join(kinds)
 
 
-def _manifest(path: Path) -> Manifest:
-    """The artifact's manifest (checked); refuses what has no aarch64 runtime."""
-    m = load_manifest(path)
-    backend = m.record.get("backend")
-    if m.target.guest is None or not m.target.guest.runs(backend):
-        raise UsageError(f"{path}: --target {m.target.name}{m.options.context()} does not run on an ARM64 CPU here; "
-                         f"cloformer-bench arm64 runs {accepted()}")
+def runs_here(m: Manifest) -> Manifest:
+    """`m`, refused if its artifact has no aarch64 runtime here."""
+    if m.target.guest is None or not m.target.guest.runs(m.record.get("backend")):
+        raise UsageError(f"{m.artifact}: --target {m.target.name}{m.options.context()} does not run on an ARM64 CPU "
+                         f"here; cloformer-bench arm64 runs {accepted()}")
     return m
+
+
+def outputs(m: Manifest, cpu: str, batches: list[np.ndarray], progress: Callable[[int], None],
+            timeout: float = 3600) -> list[np.ndarray]:
+    """The artifact's output for each input on the emulated `cpu` (`cloformer-eval --on arm64`)."""
+    land = userland.prepare(lambda line: print(line, file=sys.stderr))
+    out: list[np.ndarray] = []
+    for start in range(0, len(batches), EVAL_CHUNK):
+        try:
+            run = guest.run(land, cpu, m.target, m.record["backend"], m.artifact, batches[start:start + EVAL_CHUNK],
+                            0, timeout)
+        except guest.GuestError as e:
+            raise CommandError(f"{m.artifact.name} on emulated {cpu}: {e}") from None
+        out.extend(run.outputs)
+        progress(sum(len(x) for x in batches[:len(out)]))
+    return out
 
 
 def _cases(path: Path, record: dict) -> tuple[list[CheckCase], str]:
@@ -101,7 +118,7 @@ def run(paths: list[Path], cpu: str, inferences: int, timeout: float, output: Pa
         calibration: Calibration | None = None, say: Callable[[str], None] = print) -> tuple[list[Path], list[str]]:
     """Every artifact checked first (a bad one stops the run before the long part), then each
     counted in turn; returns the result files and the failures (each also said)."""
-    subjects = [(path, _manifest(path)) for path in paths]
+    subjects = [(path, runs_here(load_manifest(path))) for path in paths]
     subjects = [(path, m, *_cases(path, m.record)) for path, m in subjects]
     land = userland.prepare(say)
     written, failures = [], []
