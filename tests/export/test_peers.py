@@ -35,8 +35,11 @@ def test_diagnose_cuts_a_peer_along_its_segments(peer_ncnn, capsys):
 def test_every_target_takes_a_peer(tmp_path, capsys, model, precision):
     targets = {"fp32": "onnx,coreml,litert,executorch,ncnn,mnn", "fp16": "onnx,coreml,litert,executorch,ncnn,mnn,qnn",
                "int8": "onnx,coreml,litert,executorch,mnn,qnn"}[precision]
-    assert main(["--model", model, "--input-size", "64", "--target", targets, "--precision", precision,
-                 "--output", str(tmp_path), "--quiet"]) == 0
-    for artifact in capsys.readouterr().out.split():
+    for target in targets.split(","):  # --target takes one target (or all)
+        assert main(["--model", model, "--input-size", "64", "--target", target, "--precision", precision,
+                     "--output", str(tmp_path), "--quiet"]) == 0, (target, capsys.readouterr().err)
+    artifacts = capsys.readouterr().out.split()
+    assert len(artifacts) == len(targets.split(","))
+    for artifact in artifacts:
         manifest = json.loads(open(artifact + ".json").read())
         assert manifest["reference"] is True and manifest["parity"]["status"] == "pass", artifact

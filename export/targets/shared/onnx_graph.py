@@ -1,5 +1,5 @@
 """The ONNX graph several targets start from: TorchScript exporter -> onnxslim -> onnx.checker,
-its fp16 and int8 (QDQ) forms, ONNX Runtime sessions on the CPU, and the calibration images as
+its int8 (QDQ) form, ONNX Runtime sessions on the CPU, and the calibration images as
 ONNX Runtime's quantizers read them.
 
 Exporter and simplifier, chosen by measurement (XXS 224², ORT 1.32 CPU EP, 2 threads, one
@@ -21,6 +21,7 @@ every export either way.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,8 @@ import torch
 from ...calibration import images
 
 if TYPE_CHECKING:
+    import onnx
+
     from ...request import ExportRequest
 
 INPUT_NAME, OUTPUT_NAME = "input", "logits"
@@ -36,9 +39,8 @@ DEFAULT_OPSET = 18
 
 
 def write_graph(model: torch.nn.Module, example: torch.Tensor, path: Path, opset: int = DEFAULT_OPSET,
-                fp16: bool = False):
-    """The fp32 graph (or, `fp16`, every float tensor fp16 with fp32 input and output) written to
-    `path`; returns its proto."""
+                convert: Callable[[onnx.ModelProto], onnx.ModelProto] | None = None):
+    """The fp32 graph (`convert`ed, if given) written to `path`; returns its proto."""
     import onnx
     import onnxslim
 
@@ -47,13 +49,8 @@ def write_graph(model: torch.nn.Module, example: torch.Tensor, path: Path, opset
                       input_names=[INPUT_NAME], output_names=[OUTPUT_NAME], do_constant_folding=True)
     proto = onnxslim.slim(onnx.load_from_string(buffer.getvalue()))
     onnx.checker.check_model(proto, full_check=True)
-    if fp16:
-        from onnxruntime.transformers.float16 import convert_float_to_float16
-        from onnxruntime.transformers.onnx_model import OnnxModel
-
-        half = OnnxModel(convert_float_to_float16(proto, keep_io_types=True))  # fp32 in and out, casts inside
-        half.topological_sort()  # the converter appends its input/output casts at the end
-        proto = half.model
+    if convert is not None:
+        proto = convert(proto)
     onnx.save(proto, str(path))
     return proto
 

@@ -51,3 +51,26 @@ def test_rewrites_listed_and_no_rewrite_exports_the_naive_graph(onnx_export, che
     # the naive graph still splits q, k, v with rank-5 Split/Squeeze; the deploy form does not
     assert naive["ops"]["Squeeze"] > 0 and "Squeeze" not in manifest["ops"]
     assert manifest["onnx"]["nodes"] < naive["onnx"]["nodes"]
+
+
+def test_fp16_computes_the_fast_kernels_in_fp16_and_the_rest_in_fp32(small_export):
+    """fp16: HALF_OPS read fp16 tensors, every other arithmetic op fp32, each tensor cast at most once
+    per precision, fp32 in and out; within the fp16 tolerance of eager."""
+    from cloformer.export.targets.onnx.fp16 import HALF_OPS, MOVERS, NOT_DATA
+
+    path, manifest = small_export("onnx", "fp16")
+    proto = onnx.shape_inference.infer_shapes(onnx.load(str(path)))
+    graph = proto.graph
+    types = {v.name: v.type.tensor_type.elem_type for v in (*graph.value_info, *graph.input, *graph.output)}
+    types.update({w.name: w.data_type for w in graph.initializer})
+    F16, F32 = onnx.TensorProto.FLOAT16, onnx.TensorProto.FLOAT
+    assert types[graph.input[0].name] == types[graph.output[0].name] == F32
+    for node in graph.node:
+        data = {types[x] for i, x in enumerate(node.input) if x and i not in NOT_DATA.get(node.op_type, ())}
+        if node.op_type in HALF_OPS:
+            assert data == {F16}, node.name
+        elif node.op_type not in MOVERS | {"Cast"}:
+            assert F16 not in data, node.name
+    casts = [(n.input[0], n.attribute[0].i) for n in graph.node if n.op_type == "Cast"]
+    assert len(casts) == len(set(casts)) and manifest["ops"]["Conv"] == sum(n.op_type == "Conv" for n in graph.node)
+    assert manifest["parity"]["status"] == "pass" and manifest["parity"]["max_abs_diff"] < 5e-3
