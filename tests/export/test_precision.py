@@ -17,8 +17,8 @@ def megabytes(artifact) -> float:
     return files.size_bytes(artifact) / 1e6
 
 
-def test_onnx_fp16(tmp_path):
-    artifact, manifest = export(tmp_path, "--target", "onnx", "--precision", "fp16")
+def test_onnx_fp16(small_export):
+    artifact, manifest = small_export("onnx", "fp16")
     assert manifest["precision"] == "fp16" and manifest["parity"]["status"] == "pass"
     fidelity = manifest["fidelity"]
     assert fidelity["status"] == "measured" and fidelity["images"] == 36 and fidelity["sqnr_db"] > 60
@@ -38,16 +38,16 @@ def test_onnx_int8_static_and_dynamic(tmp_path):
 
 def test_min_sqnr_fails_the_export_and_leaves_nothing(tmp_path, capsys):
     with redirect_stdout(io.StringIO()):
-        code = main(["--target", "onnx", "--precision", "fp16", "--min-sqnr", "99", "--output", str(tmp_path),
-                     "--quiet"])
+        code = main(["--target", "onnx", "--precision", "fp16", "--min-sqnr", "99", "--input-size", "64",
+                     "--output", str(tmp_path), "--quiet"])
     err = capsys.readouterr().err.strip()
     assert code == 1 and err.startswith("cloformer-export: error: onnx fp16 fidelity: SQNR 6")
     assert err.endswith("dB is below --min-sqnr 99; no artifact written")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_coreml_fp16_in_the_mil_evaluator(tmp_path):
-    artifact, manifest = export(tmp_path, "--target", "coreml", "--precision", "fp16")
+def test_coreml_fp16_in_the_mil_evaluator(small_export):
+    artifact, manifest = small_export("coreml", "fp16")
     assert manifest["coreml"]["compute_precision"] == "float16" and manifest["parity"]["runtime"] == "mil-reference"
     assert manifest["parity"]["status"] == "pass" and 55 < manifest["fidelity"]["sqnr_db"] < 70
     assert megabytes(artifact) < 0.55 * FP32_MB
