@@ -59,7 +59,7 @@ def run(userland: Userland, cpu: str, target: Target, backend: str | None, artif
         counted: int, timeout: float) -> GuestRun:
     """Run `artifact` (made for `backend`) on the emulated `cpu`: each input once (the outputs), then `counted` more
     inferences on the first, each between two marks of the instruction counter. With `counted` 0, the
-    outputs only, without the counter (which slows the emulation down several times)."""
+    outputs only, without the counter plugin (nothing to count)."""
     sysroot = userland.sysroot(cpu)
     with tempfile.TemporaryDirectory(prefix="cloformer-arm64-") as tmp:
         work = Path(tmp)
